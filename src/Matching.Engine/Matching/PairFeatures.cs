@@ -1,0 +1,205 @@
+using Matching.Engine.Domain;
+
+namespace Matching.Engine.Matching;
+
+/// <summary>The groups pair features fall into. Goals, tasks and bond are Bordin's pillars; the other two are context.</summary>
+public enum FeatureGroup
+{
+    /// <summary>Agreement on goals.</summary>
+    Goals,
+    /// <summary>Agreement on tasks (methods, modality, structure).</summary>
+    Tasks,
+    /// <summary>The bond (style, language, culture, identity).</summary>
+    Bond,
+    /// <summary>The therapist's track record of alliance.</summary>
+    TrackRecord,
+    /// <summary>Fee and capacity.</summary>
+    Logistics,
+}
+
+/// <summary>One feature of the schema.</summary>
+/// <param name="Name">Stable name, stored with every model.</param>
+/// <param name="Group">The pillar or group it belongs to.</param>
+public sealed record FeatureDefinition(string Name, FeatureGroup Group);
+
+/// <summary>
+/// A therapist's alliance history, summarised from the ratings the service stored. A therapist
+/// with no history gets <see cref="None"/>; features then fall back to the population prior.
+/// </summary>
+/// <param name="Ratings">Number of alliance ratings.</param>
+/// <param name="MeanAlliance">Mean overall normalised alliance (0-1) of those ratings.</param>
+/// <param name="ByGoal">Per first-goal domain: ratings and mean alliance.</param>
+public sealed record TrackRecord(int Ratings, double MeanAlliance, IReadOnlyDictionary<Goal, (int Ratings, double MeanAlliance)> ByGoal)
+{
+    /// <summary>No history.</summary>
+    public static TrackRecord None { get; } = new(0, 0, new Dictionary<Goal, (int, double)>());
+}
+
+/// <summary>A therapist who passed the hard constraints, with what the features need beyond the profile.</summary>
+/// <param name="Profile">The directory listing.</param>
+/// <param name="CapacityLeft">New-client places left this week.</param>
+/// <param name="Track">Track record.</param>
+public sealed record Candidate(TherapistProfile Profile, int CapacityLeft, TrackRecord Track);
+
+/// <summary>
+/// Pure pair features of a client and a therapist, versioned. Every value lies in [0, 1].
+/// Preference features are 0.5 (neutral) when the client stated nothing, so a model sees no
+/// signal where the client asked for none; importance-weighted matches (culture, gender, faith,
+/// identity) are <c>0.5 ± 0.5 × importance</c>, so cultural background counts only when the
+/// client says it matters and only towards therapists who list it.
+/// </summary>
+public static class PairFeatures
+{
+    /// <summary>Schema version; stored with every model, and a model with another version is not served.</summary>
+    public const string SchemaVersion = "pair-features/1";
+
+    /// <summary>
+    /// Prior mean alliance (0-1) for a therapist with no history, and the shrinkage weight in
+    /// pseudo-ratings. 0.73 is the WAI-SR population mean (total ~49 of 12-60) on the 0-1 scale.
+    /// </summary>
+    public const double PriorAlliance = 0.73;
+
+    /// <summary>Pseudo-ratings of prior weight in the shrunken track record.</summary>
+    public const double PriorWeight = 10;
+
+    /// <summary>The features in order.</summary>
+    public static IReadOnlyList<FeatureDefinition> Schema { get; } =
+    [
+        new("goal_first", FeatureGroup.Goals),
+        new("goal_coverage", FeatureGroup.Goals),
+        new("modality_fit", FeatureGroup.Tasks),
+        new("structure_fit", FeatureGroup.Tasks),
+        new("directiveness_fit", FeatureGroup.Bond),
+        new("challenge_fit", FeatureGroup.Bond),
+        new("first_language", FeatureGroup.Bond),
+        new("cultural_match", FeatureGroup.Bond),
+        new("gender_match", FeatureGroup.Bond),
+        new("faith_match", FeatureGroup.Bond),
+        new("identity_match", FeatureGroup.Bond),
+        new("track_alliance", FeatureGroup.TrackRecord),
+        new("track_volume", FeatureGroup.TrackRecord),
+        new("track_goal_alliance", FeatureGroup.TrackRecord),
+        new("fee_fit", FeatureGroup.Logistics),
+        new("capacity_left", FeatureGroup.Logistics),
+    ];
+
+    /// <summary>Number of features.</summary>
+    public static int Count => Schema.Count;
+
+    /// <summary>Feature indices, for readable code.</summary>
+    public static class Index
+    {
+#pragma warning disable CS1591 // names mirror Schema
+        public const int GoalFirst = 0, GoalCoverage = 1, ModalityFit = 2, StructureFit = 3, DirectivenessFit = 4,
+            ChallengeFit = 5, FirstLanguage = 6, CulturalMatch = 7, GenderMatch = 8, FaithMatch = 9, IdentityMatch = 10,
+            TrackAlliance = 11, TrackVolume = 12, TrackGoalAlliance = 13, FeeFit = 14, CapacityLeft = 15;
+#pragma warning restore CS1591
+    }
+
+    /// <summary>Writes the features of one pair into <paramref name="destination"/> (length <see cref="Count"/>).</summary>
+    public static void Compute(ClientPreferences client, Candidate candidate, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(candidate);
+        if (destination.Length < Count)
+        {
+            throw new ArgumentException($"Need room for {Count} features.", nameof(destination));
+        }
+
+        var t = candidate.Profile;
+        destination[Index.GoalFirst] = client.Goals.Count > 0 && t.Specialties.Contains(client.Goals[0]) ? 1f : 0f;
+        destination[Index.GoalCoverage] = (float)GoalCoverage(client.Goals, t.Specialties);
+        destination[Index.ModalityFit] = (float)ModalityFit(client.Modalities, t.Modalities);
+        destination[Index.StructureFit] = (float)AxisFit(client.Style.Structure, t.Style.Structure);
+        destination[Index.DirectivenessFit] = (float)AxisFit(client.Style.Directiveness, t.Style.Directiveness);
+        destination[Index.ChallengeFit] = (float)AxisFit(client.Style.Challenge, t.Style.Challenge);
+        destination[Index.FirstLanguage] = client.Languages.Count > 0 && t.Languages.Contains(client.Languages[0]) ? 1f : 0f;
+        destination[Index.CulturalMatch] = client.Culture is { } culture
+            ? Weighted(culture.Importance, SharesAny(culture.Backgrounds, t.CulturalCompetencies, t.LivedExperience))
+            : 0.5f;
+        destination[Index.GenderMatch] = client.Gender is { } gender
+            ? Weighted(gender.Importance, gender.Genders.Contains(t.Gender))
+            : 0.5f;
+        destination[Index.FaithMatch] = client.Faith is { } faith
+            ? Weighted(faith.Importance, string.Equals(faith.Faith, t.FaithTradition, StringComparison.Ordinal))
+            : 0.5f;
+        destination[Index.IdentityMatch] = client.Identity is { } identity
+            ? Weighted(identity.Importance, SharesAny(identity.Identities, t.CulturalCompetencies, t.LivedExperience))
+            : 0.5f;
+
+        var track = candidate.Track;
+        destination[Index.TrackAlliance] = (float)Shrink(track.Ratings, track.MeanAlliance);
+        destination[Index.TrackVolume] = (float)Math.Min(1.0, Math.Log(1 + track.Ratings) / Math.Log(101));
+        destination[Index.TrackGoalAlliance] = client.Goals.Count > 0 && track.ByGoal.TryGetValue(client.Goals[0], out var byGoal)
+            ? (float)Shrink(byGoal.Ratings, byGoal.MeanAlliance)
+            : (float)PriorAlliance;
+
+        var c = client.Constraints;
+        destination[Index.FeeFit] = c.Insurance is not null ? 1f
+            : c.MaxFee is { } max && max > 0 ? (float)Math.Clamp(1.0 - (double)(t.Fee / max), 0.0, 1.0)
+            : 0.5f;
+        destination[Index.CapacityLeft] = t.WeeklyNewClientCapacity > 0
+            ? (float)Math.Clamp(candidate.CapacityLeft / (double)t.WeeklyNewClientCapacity, 0.0, 1.0)
+            : 0f;
+    }
+
+    /// <summary>Share of the client's goals the therapist specialises in, weighted 1, 1/2, 1/3... by the client's order.</summary>
+    public static double GoalCoverage(IReadOnlyList<Goal> goals, IReadOnlyList<Goal> specialties)
+    {
+        ArgumentNullException.ThrowIfNull(goals);
+        ArgumentNullException.ThrowIfNull(specialties);
+        double covered = 0, total = 0;
+        for (var i = 0; i < goals.Count; i++)
+        {
+            var w = 1.0 / (i + 1);
+            total += w;
+            if (specialties.Contains(goals[i]))
+            {
+                covered += w;
+            }
+        }
+
+        return total == 0 ? 0 : covered / total;
+    }
+
+    /// <summary>
+    /// Strength-weighted share of preferred modalities offered, stretched around the neutral 0.5
+    /// by the strongest preference: a strong preference met gives 1, a strong one unmet 0.
+    /// </summary>
+    public static double ModalityFit(IReadOnlyList<ModalityPreference> preferences, IReadOnlyList<Modality> offered)
+    {
+        ArgumentNullException.ThrowIfNull(preferences);
+        ArgumentNullException.ThrowIfNull(offered);
+        if (preferences.Count == 0)
+        {
+            return 0.5;
+        }
+
+        double met = 0, total = 0, strongest = 0;
+        foreach (var p in preferences)
+        {
+            var s = (int)p.Strength / 3.0;
+            total += s;
+            strongest = Math.Max(strongest, s);
+            if (offered.Contains(p.Modality))
+            {
+                met += s;
+            }
+        }
+
+        return 0.5 + 0.5 * (2 * met / total - 1) * strongest;
+    }
+
+    /// <summary>1 minus the distance between a stated target and the therapist's style; 0.5 when nothing was stated.</summary>
+    public static double AxisFit(double? preferred, double actual) =>
+        preferred is { } p ? 1.0 - Math.Abs(p - actual) : 0.5;
+
+    private static float Weighted(Importance importance, bool match) =>
+        (float)(0.5 + 0.5 * importance.Weight() * (match ? 1 : -1));
+
+    private static double Shrink(int n, double mean) =>
+        (n * mean + PriorWeight * PriorAlliance) / (n + PriorWeight);
+
+    private static bool SharesAny(IReadOnlyList<string> wanted, IReadOnlyList<string> a, IReadOnlyList<string> b) =>
+        HardConstraintFilter.SharesAny(a, wanted) || HardConstraintFilter.SharesAny(b, wanted);
+}

@@ -1,0 +1,168 @@
+using Matching.Engine.Domain;
+
+namespace Matching.Engine.Matching;
+
+/// <summary>
+/// Plain-word reasons a therapist fits (or does not) a client, built from the same features the
+/// model sees, so a reason is never about something the model was not shown. Reasons mention
+/// only what the client stated and what the therapist published.
+/// </summary>
+public static class Reasons
+{
+    private const int MaxReasons = 5;
+
+    /// <summary>Reasons for one pair, positive ones first.</summary>
+    public static IReadOnlyList<string> For(ClientPreferences client, Candidate candidate, ReadOnlySpan<float> row)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(candidate);
+        var t = candidate.Profile;
+        var good = new List<string>();
+        var bad = new List<string>();
+
+        if (client.Goals.Count > 0)
+        {
+            var first = client.Goals[0];
+            if (t.Specialties.Contains(first))
+            {
+                good.Add($"specialises in your first goal: {Words(first)}");
+            }
+            else
+            {
+                bad.Add($"does not list your first goal ({Words(first)}) as a specialty");
+            }
+
+            var others = client.Goals.Skip(1).Where(t.Specialties.Contains).Select(Words).ToList();
+            if (others.Count > 0)
+            {
+                good.Add($"also works with {string.Join(" and ", others)}");
+            }
+        }
+
+        foreach (var p in client.Modalities.OrderByDescending(p => p.Strength))
+        {
+            if (t.Modalities.Contains(p.Modality))
+            {
+                good.Add($"offers {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
+            }
+            else if (p.Strength >= PreferenceStrength.Moderate)
+            {
+                bad.Add($"does not offer {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
+            }
+        }
+
+        AddStyle(good, bad, row[PairFeatures.Index.DirectivenessFit], client.Style.Directiveness, t.Style.Directiveness, "follows your lead", "leads sessions actively");
+        AddStyle(good, bad, row[PairFeatures.Index.StructureFit], client.Style.Structure, t.Style.Structure, "keeps sessions open and exploratory", "keeps sessions structured");
+        AddStyle(good, bad, row[PairFeatures.Index.ChallengeFit], client.Style.Challenge, t.Style.Challenge, "offers warm support", "offers gentle challenge");
+
+        if (client.Languages.Count > 0 && client.Languages[0] != "en" && t.Languages.Contains(client.Languages[0]))
+        {
+            good.Add($"works in your first language ({client.Languages[0]})");
+        }
+
+        if (client.Culture is { Importance: > Importance.None } culture)
+        {
+            var shared = culture.Backgrounds.Where(b => t.CulturalCompetencies.Contains(b) || t.LivedExperience.Contains(b)).ToList();
+            if (shared.Count > 0)
+            {
+                good.Add($"lists experience with your background ({string.Join(", ", shared)})");
+            }
+            else if (culture.Importance >= Importance.Medium)
+            {
+                bad.Add("does not list experience with your background");
+            }
+        }
+
+        if (client.Gender is { Importance: > Importance.None } gender)
+        {
+            (gender.Genders.Contains(t.Gender) ? good : bad).Add(gender.Genders.Contains(t.Gender)
+                ? $"is a {Words(t.Gender)}, as you preferred"
+                : $"is not of the gender you preferred");
+        }
+
+        if (client.Faith is { Importance: > Importance.None } faith)
+        {
+            if (string.Equals(faith.Faith, t.FaithTradition, StringComparison.Ordinal))
+            {
+                good.Add($"offers {faith.Faith} faith-informed practice");
+            }
+            else
+            {
+                bad.Add($"does not offer {faith.Faith} faith-informed practice");
+            }
+        }
+
+        if (client.Identity is { Importance: > Importance.None } identity)
+        {
+            var shared = identity.Identities.Where(i => t.CulturalCompetencies.Contains(i) || t.LivedExperience.Contains(i)).ToList();
+            if (shared.Count > 0)
+            {
+                good.Add($"lists {string.Join(", ", shared)} competence or lived experience");
+            }
+        }
+
+        var track = candidate.Track;
+        if (track.Ratings >= 10 && track.MeanAlliance > PairFeatures.PriorAlliance + 0.03)
+        {
+            good.Add($"clients report a strong working alliance ({track.Ratings} ratings)");
+        }
+
+        return good.Concat(bad).Take(MaxReasons).ToList();
+    }
+
+    private static void AddStyle(List<string> good, List<string> bad, float fit, double? wanted, double actual, string lowWords, string highWords)
+    {
+        if (wanted is null)
+        {
+            return;
+        }
+
+        var words = actual < 0.5 ? lowWords : highWords;
+        if (fit >= 0.75)
+        {
+            good.Add($"{words}, as you asked");
+        }
+        else if (fit < 0.5)
+        {
+            bad.Add($"{words}, unlike what you asked");
+        }
+    }
+
+    /// <summary>A goal in plain words.</summary>
+    public static string Words(Goal goal) => goal switch
+    {
+        Goal.Ocd => "OCD",
+        Goal.WorkStress => "work stress",
+        Goal.SelfEsteem => "self-esteem",
+        Goal.Eating => "eating difficulties",
+        Goal.SubstanceUse => "substance use",
+        Goal.LifeTransitions => "life transitions",
+        _ => goal.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>A modality in plain words.</summary>
+    public static string Words(Modality modality) => modality switch
+    {
+        Modality.Cbt or Modality.Dbt or Modality.Act or Modality.Emdr => modality.ToString().ToUpperInvariant(),
+        Modality.PersonCentred => "person-centred therapy",
+        Modality.FamilySystemic => "family and systemic therapy",
+        Modality.Interpersonal => "interpersonal therapy",
+        Modality.MindfulnessBased => "mindfulness-based therapy",
+        Modality.SolutionFocused => "solution-focused therapy",
+        Modality.CompassionFocused => "compassion-focused therapy",
+        _ => $"{modality.ToString().ToLowerInvariant()} therapy",
+    };
+
+    private static string Words(PreferenceStrength strength) => strength switch
+    {
+        PreferenceStrength.Strong => "strongly",
+        PreferenceStrength.Moderate => "moderately",
+        _ => "slightly",
+    };
+
+    private static string Words(Gender gender) => gender switch
+    {
+        Gender.NonBinary => "non-binary therapist",
+        _ => gender.ToString().ToLowerInvariant(),
+    };
+}
