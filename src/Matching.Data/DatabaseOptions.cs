@@ -1,0 +1,41 @@
+namespace Matching.Data;
+
+/// <summary>The database engines the service runs on.</summary>
+public enum DatabaseEngine
+{
+    /// <summary>Embedded SQLite file: the default, for a single node, development and tests.</summary>
+    Sqlite,
+    /// <summary>SQL Server: production, shared by every API replica.</summary>
+    SqlServer,
+}
+
+/// <summary>Database settings, bound from <c>Matching:Database</c>.</summary>
+public sealed class DatabaseOptions
+{
+    /// <summary>Configuration section.</summary>
+    public const string Section = "Matching:Database";
+
+    /// <summary>Engine; default SQLite.</summary>
+    public DatabaseEngine Engine { get; set; } = DatabaseEngine.Sqlite;
+
+    /// <summary>
+    /// Connection string. For SQLite, when empty, a file <c>matching.db</c> under
+    /// <see cref="DataFolder"/>. Required for SQL Server.
+    /// </summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>Folder for the SQLite file; default <c>data</c> under the working directory.</summary>
+    public string DataFolder { get; set; } = "data";
+
+    /// <summary>
+    /// Apply pending migrations at start. Default true for SQLite; SQL Server migrations are
+    /// applied by an explicit <c>matching db migrate</c> so that replicas never race a schema change.
+    /// </summary>
+    public bool? MigrateOnStart { get; set; }
+
+    /// <summary>Retries of a transient error (SQLite busy/locked, SQL Server transient numbers); default 4.</summary>
+    public int MaxRetries { get; set; } = 4;
+
+    /// <summary>First retry delay; doubled each retry with jitter. Default 50 ms.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+}

@@ -1,0 +1,157 @@
+using System.Text.Json;
+using Dapper;
+using Matching.Engine.Domain;
+using Matching.Engine.Matching;
+
+namespace Matching.Data;
+
+/// <summary>An alliance rating as stored: raw items when given, and the normalised pillars.</summary>
+public sealed record StoredRating(
+    Guid ShortlistId,
+    string ClientId,
+    string TherapistId,
+    AllianceInstrument Instrument,
+    IReadOnlyList<int>? Items,
+    int SessionNumber,
+    AllianceScore Score,
+    DateTimeOffset RatedAt);
+
+/// <summary>An outcome event as stored.</summary>
+public sealed record StoredOutcome(Guid ShortlistId, string ClientId, string TherapistId, OutcomeKind Kind, int? SessionNumber, DateTimeOffset OccurredAt);
+
+/// <summary>Whether feedback could be attached to a shortlist and therapist.</summary>
+public enum FeedbackResult
+{
+    /// <summary>Stored.</summary>
+    Recorded,
+    /// <summary>No such shortlist.</summary>
+    ShortlistNotFound,
+    /// <summary>The therapist was not on that shortlist.</summary>
+    NotOnShortlist,
+}
+
+/// <summary>Alliance ratings and outcome events: the labels the model learns from.</summary>
+public sealed class FeedbackStore(MatchingDatabase db)
+{
+    private const string ShortlistClient = "SELECT client_id FROM shortlist WHERE id = @ShortlistId";
+    private const string OnShortlist = "SELECT COUNT(*) FROM shortlist_item WHERE shortlist_id = @ShortlistId AND therapist_id = @TherapistId";
+
+    private const string InsertRating = """
+        INSERT INTO alliance_rating (shortlist_id, client_id, therapist_id, instrument, items_json, session_number, goal, task, bond, overall, rated_at)
+        VALUES (@ShortlistId, @ClientId, @TherapistId, @Instrument, @ItemsJson, @SessionNumber, @Goal, @Task, @Bond, @Overall, @RatedAt)
+        """;
+
+    private const string InsertOutcome = """
+        INSERT INTO outcome_event (shortlist_id, client_id, therapist_id, kind, session_number, occurred_at)
+        VALUES (@ShortlistId, @ClientId, @TherapistId, @Kind, @SessionNumber, @OccurredAt)
+        """;
+
+    /// <summary>
+    /// Stores a rating for a therapist on a shortlist. The client id is taken from the shortlist,
+    /// never from the caller, so feedback cannot be attached to another client.
+    /// </summary>
+    public Task<FeedbackResult> AddRatingAsync(Guid shortlistId, string therapistId, AllianceInstrument instrument, IReadOnlyList<int>? items, int sessionNumber, AllianceScore score, DateTimeOffset at, CancellationToken ct = default) =>
+        AddCheckedAsync(shortlistId, therapistId, clientId => new CommandDefinition(InsertRating, RatingArgs(new StoredRating(shortlistId, clientId, therapistId, instrument, items, sessionNumber, score, at))), ct);
+
+    /// <summary>Stores an outcome event for a therapist on a shortlist.</summary>
+    public Task<FeedbackResult> AddOutcomeAsync(Guid shortlistId, string therapistId, OutcomeKind kind, int? sessionNumber, DateTimeOffset at, CancellationToken ct = default) =>
+        AddCheckedAsync(shortlistId, therapistId, clientId => new CommandDefinition(InsertOutcome, OutcomeArgs(new StoredOutcome(shortlistId, clientId, therapistId, kind, sessionNumber, at))), ct);
+
+    private async Task<FeedbackResult> AddCheckedAsync(Guid shortlistId, string therapistId, Func<string, CommandDefinition> insert, CancellationToken ct) =>
+        await db.InTransactionAsync(async (c, tx, token) =>
+        {
+            var args = new { ShortlistId = shortlistId.ToString(), TherapistId = therapistId };
+            var clientId = await c.ExecuteScalarAsync<string?>(new CommandDefinition(ShortlistClient, args, tx, cancellationToken: token));
+            if (clientId is null)
+            {
+                return FeedbackResult.ShortlistNotFound;
+            }
+
+            if (await c.ExecuteScalarAsync<int>(new CommandDefinition(OnShortlist, args, tx, cancellationToken: token)) == 0)
+            {
+                return FeedbackResult.NotOnShortlist;
+            }
+
+            var command = insert(clientId);
+            await c.ExecuteAsync(new CommandDefinition(command.CommandText, command.Parameters, tx, cancellationToken: token));
+            return FeedbackResult.Recorded;
+        }, ct);
+
+    /// <summary>Stores many ratings and outcomes in one transaction, unchecked (simulated histories, imports).</summary>
+    public async Task SaveManyAsync(IReadOnlyList<StoredRating> ratings, IReadOnlyList<StoredOutcome> outcomes, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(ratings);
+        ArgumentNullException.ThrowIfNull(outcomes);
+        await db.InTransactionAsync(async (c, tx, token) =>
+        {
+            await c.ExecuteAsync(new CommandDefinition(InsertRating, ratings.Select(RatingArgs), tx, cancellationToken: token));
+            await c.ExecuteAsync(new CommandDefinition(InsertOutcome, outcomes.Select(OutcomeArgs), tx, cancellationToken: token));
+            return 0;
+        }, ct);
+    }
+
+    private static object RatingArgs(StoredRating r) => new
+    {
+        ShortlistId = r.ShortlistId.ToString(),
+        r.ClientId,
+        r.TherapistId,
+        Instrument = DomainJson.Name(r.Instrument),
+        ItemsJson = r.Items is null ? null : JsonSerializer.Serialize(r.Items),
+        r.SessionNumber,
+        r.Score.Goal,
+        r.Score.Task,
+        r.Score.Bond,
+        r.Score.Overall,
+        RatedAt = r.RatedAt.UtcDateTime,
+    };
+
+    private static object OutcomeArgs(StoredOutcome o) => new
+    {
+        ShortlistId = o.ShortlistId.ToString(),
+        o.ClientId,
+        o.TherapistId,
+        Kind = DomainJson.Name(o.Kind),
+        o.SessionNumber,
+        OccurredAt = o.OccurredAt.UtcDateTime,
+    };
+
+    private const string TrackOverall = """
+        SELECT therapist_id AS TherapistId, COUNT(*) AS N, AVG(overall) AS Mean
+        FROM alliance_rating WHERE rated_at < @Before GROUP BY therapist_id
+        """;
+
+    private const string TrackByGoal = """
+        SELECT r.therapist_id AS TherapistId, s.first_goal AS Goal, COUNT(*) AS N, AVG(r.overall) AS Mean
+        FROM alliance_rating r JOIN shortlist s ON s.id = r.shortlist_id
+        WHERE r.rated_at < @Before AND s.first_goal IS NOT NULL
+        GROUP BY r.therapist_id, s.first_goal
+        """;
+
+    /// <summary>Each therapist's alliance track record from ratings before <paramref name="before"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, TrackRecord>> TrackRecordsAsync(DateTimeOffset before, CancellationToken ct = default)
+    {
+        var args = new { Before = before.UtcDateTime };
+        var (overall, byGoal) = await db.RunAsync(async (c, token) => (
+            (await c.QueryAsync<TrackRow>(new CommandDefinition(TrackOverall, args, cancellationToken: token))).ToList(),
+            (await c.QueryAsync<TrackRow>(new CommandDefinition(TrackByGoal, args, cancellationToken: token))).ToList()), ct);
+        var goals = byGoal.GroupBy(r => r.TherapistId).ToDictionary(
+            g => g.Key,
+            g => (IReadOnlyDictionary<Goal, (int, double)>)g.ToDictionary(r => ParseGoal(r.Goal!), r => (r.N, r.Mean)));
+        return overall.ToDictionary(
+            r => r.TherapistId,
+            r => new TrackRecord(r.N, r.Mean, goals.TryGetValue(r.TherapistId, out var d) ? d : new Dictionary<Goal, (int, double)>()));
+    }
+
+    private static Goal ParseGoal(string name) => JsonSerializer.Deserialize<Goal>($"\"{name}\"", DomainJson.Options);
+
+    private sealed record TrackRow
+    {
+        public string TherapistId { get; init; } = "";
+
+        public string? Goal { get; init; }
+
+        public int N { get; init; }
+
+        public double Mean { get; init; }
+    }
+}

@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Text.Json;
+using Dapper;
+using Matching.Engine.Domain;
+using Matching.Engine.Matching;
+
+namespace Matching.Data;
+
+/// <summary>A therapist on a stored shortlist, with the per-pillar fit shown and the features the model saw.</summary>
+public sealed record ShortlistItem(int Position, string TherapistId, double Score, double GoalsFit, double TasksFit, double BondFit, IReadOnlyList<string> Reasons, float[] Features);
+
+/// <summary>A shortlist as served: the request, who asked, when, which model, what was shown and what the constraints removed.</summary>
+public sealed record Shortlist(
+    Guid Id,
+    string ClientId,
+    string Caller,
+    DateTimeOffset CreatedAt,
+    string ModelVersion,
+    string FeatureSchema,
+    ClientPreferences Request,
+    IReadOnlyDictionary<Constraint, int> ExcludedBy,
+    int Considered,
+    int Eligible,
+    IReadOnlyList<ShortlistItem> Items);
+
+/// <summary>The client's choice from a shortlist.</summary>
+public sealed record Choice(Guid ShortlistId, string ClientId, string TherapistId, DateTimeOffset ChosenAt);
+
+/// <summary>What became of a choice request.</summary>
+public enum ChoiceResult
+{
+    /// <summary>Stored.</summary>
+    Recorded,
+    /// <summary>No such shortlist.</summary>
+    ShortlistNotFound,
+    /// <summary>The therapist was not on the shortlist.</summary>
+    NotOnShortlist,
+    /// <summary>A choice was already recorded for the shortlist.</summary>
+    AlreadyChosen,
+}
+
+/// <summary>Shortlists served, their items, and choices. Every shortlist shown is logged so that
+/// position bias and selection can be corrected and policies evaluated offline.</summary>
+public sealed class ShortlistStore(MatchingDatabase db)
+{
+    private const string InsertShortlist = """
+        INSERT INTO shortlist (id, client_id, caller, created_at, model_version, feature_schema, first_goal, request_json, excluded_json, considered, eligible)
+        VALUES (@Id, @ClientId, @Caller, @CreatedAt, @ModelVersion, @FeatureSchema, @FirstGoal, @RequestJson, @ExcludedJson, @Considered, @Eligible)
+        """;
+
+    private const string InsertItem = """
+        INSERT INTO shortlist_item (shortlist_id, position, therapist_id, score, goals_fit, tasks_fit, bond_fit, reasons_json, features)
+        VALUES (@ShortlistId, @Position, @TherapistId, @Score, @GoalsFit, @TasksFit, @BondFit, @ReasonsJson, @Features)
+        """;
+
+    /// <summary>Stores a shortlist and its items in one transaction.</summary>
+    public Task SaveAsync(Shortlist shortlist, CancellationToken ct = default) => SaveManyAsync([shortlist], ct);
+
+    /// <summary>Stores many shortlists in one transaction (simulated histories, imports).</summary>
+    public async Task SaveManyAsync(IReadOnlyList<Shortlist> shortlists, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(shortlists);
+        await db.InTransactionAsync(async (c, tx, token) =>
+        {
+            await c.ExecuteAsync(new CommandDefinition(InsertShortlist, shortlists.Select(s => new
+            {
+                Id = s.Id.ToString(),
+                s.ClientId,
+                s.Caller,
+                CreatedAt = s.CreatedAt.UtcDateTime,
+                s.ModelVersion,
+                s.FeatureSchema,
+                FirstGoal = s.Request.Goals.Count > 0 ? DomainJson.Name(s.Request.Goals[0]) : null,
+                RequestJson = JsonSerializer.Serialize(s.Request, DomainJson.Options),
+                ExcludedJson = JsonSerializer.Serialize(s.ExcludedBy, DomainJson.Options),
+                s.Considered,
+                s.Eligible,
+            }), tx, cancellationToken: token));
+            await c.ExecuteAsync(new CommandDefinition(InsertItem, shortlists.SelectMany(s => s.Items.Select(i => new
+            {
+                ShortlistId = s.Id.ToString(),
+                i.Position,
+                i.TherapistId,
+                i.Score,
+                i.GoalsFit,
+                i.TasksFit,
+                i.BondFit,
+                ReasonsJson = JsonSerializer.Serialize(i.Reasons, DomainJson.Options),
+                Features = FeatureText.Format(i.Features),
+            })), tx, cancellationToken: token));
+            return 0;
+        }, ct);
+    }
+
+    private const string SelectShortlist = """
+        SELECT id AS Id, client_id AS ClientId, caller AS Caller, created_at AS CreatedAt, model_version AS ModelVersion,
+          feature_schema AS FeatureSchema, request_json AS RequestJson, excluded_json AS ExcludedJson,
+          considered AS Considered, eligible AS Eligible
+        FROM shortlist WHERE id = @Id;
+        SELECT position AS Position, therapist_id AS TherapistId, score AS Score, goals_fit AS GoalsFit, tasks_fit AS TasksFit,
+          bond_fit AS BondFit, reasons_json AS ReasonsJson, features AS Features
+        FROM shortlist_item WHERE shortlist_id = @Id ORDER BY position;
+        SELECT therapist_id FROM choice WHERE shortlist_id = @Id;
+        """;
+
+    /// <summary>A stored shortlist with its choice (therapist id) if one was made; null when there is none.</summary>
+    public async Task<(Shortlist Shortlist, string? ChosenTherapistId)?> GetAsync(Guid id, CancellationToken ct = default) =>
+        await db.RunAsync<(Shortlist, string?)?>(async (c, token) =>
+        {
+            using var grid = await c.QueryMultipleAsync(new CommandDefinition(SelectShortlist, new { Id = id.ToString() }, cancellationToken: token));
+            var head = await grid.ReadSingleOrDefaultAsync<HeadRow>();
+            if (head is null)
+            {
+                return null;
+            }
+
+            var items = (await grid.ReadAsync<ItemRow>()).Select(i => i.ToItem()).ToList();
+            var chosen = await grid.ReadSingleOrDefaultAsync<string>();
+            return (head.ToShortlist(items), chosen);
+        }, ct);
+
+    private const string ItemOnShortlist = "SELECT COUNT(*) FROM shortlist_item WHERE shortlist_id = @Id AND therapist_id = @TherapistId";
+    private const string ClientOf = "SELECT client_id FROM shortlist WHERE id = @Id";
+    private const string ChoiceExists = "SELECT COUNT(*) FROM choice WHERE shortlist_id = @Id";
+    private const string InsertChoice = "INSERT INTO choice (shortlist_id, client_id, therapist_id, chosen_at) VALUES (@Id, @ClientId, @TherapistId, @At)";
+
+    /// <summary>Records which therapist the client chose from a shortlist; one choice per shortlist.</summary>
+    public async Task<ChoiceResult> RecordChoiceAsync(Guid shortlistId, string therapistId, DateTimeOffset at, CancellationToken ct = default) =>
+        await db.InTransactionAsync(async (c, tx, token) =>
+        {
+            var args = new { Id = shortlistId.ToString(), TherapistId = therapistId, At = at.UtcDateTime, ClientId = "" };
+            var clientId = await c.ExecuteScalarAsync<string?>(new CommandDefinition(ClientOf, args, tx, cancellationToken: token));
+            if (clientId is null)
+            {
+                return ChoiceResult.ShortlistNotFound;
+            }
+
+            if (await c.ExecuteScalarAsync<int>(new CommandDefinition(ItemOnShortlist, args, tx, cancellationToken: token)) == 0)
+            {
+                return ChoiceResult.NotOnShortlist;
+            }
+
+            if (await c.ExecuteScalarAsync<int>(new CommandDefinition(ChoiceExists, args, tx, cancellationToken: token)) > 0)
+            {
+                return ChoiceResult.AlreadyChosen;
+            }
+
+            await c.ExecuteAsync(new CommandDefinition(InsertChoice, args with { ClientId = clientId }, tx, cancellationToken: token));
+            return ChoiceResult.Recorded;
+        }, ct);
+
+    private const string InsertChoices = "INSERT INTO choice (shortlist_id, client_id, therapist_id, chosen_at) VALUES (@Id, @ClientId, @TherapistId, @At)";
+
+    /// <summary>Stores many choices in one transaction, unchecked (simulated histories).</summary>
+    public async Task SaveChoicesAsync(IReadOnlyList<Choice> choices, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(choices);
+        await db.InTransactionAsync((c, tx, token) => c.ExecuteAsync(new CommandDefinition(InsertChoices,
+            choices.Select(x => new { Id = x.ShortlistId.ToString(), x.ClientId, x.TherapistId, At = x.ChosenAt.UtcDateTime }),
+            tx, cancellationToken: token)), ct);
+    }
+
+    private const string ChoicesSince = "SELECT therapist_id AS TherapistId, COUNT(*) AS N FROM choice WHERE chosen_at >= @Since GROUP BY therapist_id";
+
+    /// <summary>New clients per therapist since <paramref name="since"/> (the start of the week): what weekly capacity is measured against.</summary>
+    public async Task<IReadOnlyDictionary<string, int>> NewClientsSinceAsync(DateTimeOffset since, CancellationToken ct = default)
+    {
+        var rows = await db.RunAsync((c, token) => c.QueryAsync<CountRow>(new CommandDefinition(ChoicesSince, new { Since = since.UtcDateTime }, cancellationToken: token)), ct);
+        return rows.ToDictionary(r => r.TherapistId, r => r.N);
+    }
+
+    private sealed record CountRow
+    {
+        public string TherapistId { get; init; } = "";
+
+        public int N { get; init; }
+    }
+
+    private sealed record HeadRow
+    {
+        public string Id { get; init; } = "";
+
+        public string ClientId { get; init; } = "";
+
+        public string Caller { get; init; } = "";
+
+        public DateTime CreatedAt { get; init; }
+
+        public string ModelVersion { get; init; } = "";
+
+        public string FeatureSchema { get; init; } = "";
+
+        public string RequestJson { get; init; } = "";
+
+        public string ExcludedJson { get; init; } = "";
+
+        public int Considered { get; init; }
+
+        public int Eligible { get; init; }
+
+        public Shortlist ToShortlist(IReadOnlyList<ShortlistItem> items) => new(
+            Guid.Parse(Id),
+            ClientId,
+            Caller,
+            Utc.From(CreatedAt),
+            ModelVersion,
+            FeatureSchema,
+            JsonSerializer.Deserialize<ClientPreferences>(RequestJson, DomainJson.Options)!,
+            JsonSerializer.Deserialize<Dictionary<Constraint, int>>(ExcludedJson, DomainJson.Options)!,
+            Considered,
+            Eligible,
+            items);
+    }
+
+    private sealed record ItemRow
+    {
+        public int Position { get; init; }
+
+        public string TherapistId { get; init; } = "";
+
+        public double Score { get; init; }
+
+        public double GoalsFit { get; init; }
+
+        public double TasksFit { get; init; }
+
+        public double BondFit { get; init; }
+
+        public string ReasonsJson { get; init; } = "[]";
+
+        public string Features { get; init; } = "";
+
+        public ShortlistItem ToItem() => new(Position, TherapistId, Score, GoalsFit, TasksFit, BondFit,
+            JsonSerializer.Deserialize<List<string>>(ReasonsJson, DomainJson.Options)!, FeatureText.Parse(Features));
+    }
+}
+
+/// <summary>Feature vectors as stored: comma-separated round-trip floats.</summary>
+internal static class FeatureText
+{
+    public static string Format(float[] features) => string.Join(',', features.Select(f => f.ToString("R", CultureInfo.InvariantCulture)));
+
+    public static float[] Parse(string text) => text.Length == 0
+        ? []
+        : text.Split(',').Select(s => float.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+}
