@@ -15,7 +15,8 @@ public sealed record FitExplanation(double Goals, double Tasks, double Bond, IRe
 /// <param name="Position">1-based position.</param>
 /// <param name="Score">The model's score (comparable only within one shortlist).</param>
 /// <param name="Fit">Per-pillar fit and reasons.</param>
-public sealed record RankedTherapist(TherapistProfile Therapist, int Position, double Score, FitExplanation Fit);
+/// <param name="Features">The pair features the model scored, logged with the shortlist for training.</param>
+public sealed record RankedTherapist(TherapistProfile Therapist, int Position, double Score, FitExplanation Fit, float[] Features);
 
 /// <summary>A ranked, explained shortlist and what the hard constraints removed.</summary>
 /// <param name="Ranked">The shortlist, best first.</param>
@@ -90,7 +91,7 @@ public static class Matcher
                 var i = order[p];
                 var row = features.AsSpan(i * n, n);
                 model.Contributions(row, contributions);
-                ranked[p] = new RankedTherapist(eligible[i].Profile, p + 1, scores[i], Explain(client, eligible[i], row, contributions, model));
+                ranked[p] = new RankedTherapist(eligible[i].Profile, p + 1, scores[i], Explain(client, eligible[i], row, contributions, model), row.ToArray());
             }
 
             var excludedBy = new Dictionary<Constraint, int>();
