@@ -4,7 +4,6 @@ using Matching.Api.Ranking;
 using Matching.Data;
 using Matching.Engine.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Api.Feedback;
 
@@ -38,7 +37,7 @@ public static class FeedbackApi
     }
 
     /// <summary>Validates, normalises to goal/task/bond on 0-1 and stores.</summary>
-    public static async Task<Results<Created<AllianceRatingResponse>, ValidationProblem, NotFound<ProblemDetails>>> AddRating(
+    public static async Task<Results<Created<AllianceRatingResponse>, ValidationProblem, ProblemHttpResult>> AddRating(
         AllianceRatingRequest request, FeedbackStore store, DirectoryCache directory, TimeProvider clock, CancellationToken ct)
     {
         var errors = new RequestErrors();
@@ -75,7 +74,7 @@ public static class FeedbackApi
     }
 
     /// <summary>Validates and stores an outcome event.</summary>
-    public static async Task<Results<Created, ValidationProblem, NotFound<ProblemDetails>>> AddOutcome(
+    public static async Task<Results<Created, ValidationProblem, ProblemHttpResult>> AddOutcome(
         OutcomeEventRequest request, FeedbackStore store, TimeProvider clock, CancellationToken ct)
     {
         var errors = new RequestErrors();

@@ -106,7 +106,7 @@ public static class MatchesApi
     }
 
     /// <summary>The stored shortlist.</summary>
-    public static async Task<Results<Ok<ShortlistResponse>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetShortlist(
+    public static async Task<Results<Ok<ShortlistResponse>, ProblemHttpResult>> GetShortlist(
         Guid id, ShortlistStore store, TherapistStore therapists, CancellationToken ct)
     {
         if (await store.GetAsync(id, ct) is not { } found)
@@ -130,7 +130,7 @@ public static class MatchesApi
     }
 
     /// <summary>Records the client's choice; the therapist must be on the shortlist, and a shortlist has one choice.</summary>
-    public static async Task<Results<NoContent, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>, ValidationProblem, Conflict<Microsoft.AspNetCore.Mvc.ProblemDetails>>> Choose(
+    public static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> Choose(
         Guid id, ChoiceRequest request, ShortlistStore store, DirectoryCache directory, TimeProvider clock, CancellationToken ct)
     {
         var errors = new RequestErrors();
@@ -151,12 +151,8 @@ public static class MatchesApi
             case ChoiceResult.NotOnShortlist:
                 return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["therapistId"] = ["therapistId is not on this shortlist."] });
             case ChoiceResult.AlreadyChosen:
-                return TypedResults.Conflict(new Microsoft.AspNetCore.Mvc.ProblemDetails
-                {
-                    Status = StatusCodes.Status409Conflict,
-                    Title = "Choice already recorded",
-                    Detail = "This shortlist already has a choice; a rematch starts a new match.",
-                });
+                return TypedResults.Problem(
+                    "This shortlist already has a choice; a rematch starts a new match.", statusCode: StatusCodes.Status409Conflict, title: "Choice already recorded");
             default:
                 directory.Invalidate(); // capacity used
                 return TypedResults.NoContent();
@@ -168,12 +164,7 @@ public static class MatchesApi
         p?.Fee, p?.OffersVideo, p?.InPersonCities, p?.Languages, p?.Modalities);
 
     /// <summary>404 ProblemDetails naming the missing resource.</summary>
-    public static NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails> NotFoundProblem(string what, object id) =>
-        TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails
-        {
-            Status = StatusCodes.Status404NotFound,
-            Title = $"Unknown {what}",
-            Detail = $"No {what} with id '{id}'.",
-            Extensions = { ["field"] = "id" },
-        });
+    public static ProblemHttpResult NotFoundProblem(string what, object id) =>
+        TypedResults.Problem($"No {what} with id '{id}'.", statusCode: StatusCodes.Status404NotFound, title: $"Unknown {what}",
+            extensions: new Dictionary<string, object?> { ["field"] = "id" });
 }

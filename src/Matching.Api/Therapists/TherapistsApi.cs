@@ -4,7 +4,6 @@ using Matching.Api.Ranking;
 using Matching.Data;
 using Matching.Engine.Domain;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
 
 namespace Matching.Api.Therapists;
 
@@ -76,7 +75,7 @@ public static class TherapistsApi
     }
 
     /// <summary>One listing.</summary>
-    public static async Task<Results<Ok<TherapistResponse>, NotFound<ProblemDetails>>> Get(string id, TherapistStore store, CancellationToken ct) =>
+    public static async Task<Results<Ok<TherapistResponse>, ProblemHttpResult>> Get(string id, TherapistStore store, CancellationToken ct) =>
         await store.GetAsync(id, ct) is { } record ? TypedResults.Ok(ToResponse(record)) : MatchesApi.NotFoundProblem("therapist", id);
 
     /// <summary>Creates (201) or replaces (200) a listing. The id in the path wins; an id in the body must agree.</summary>
@@ -131,14 +130,14 @@ public static class TherapistsApi
     }
 
     /// <summary>Unlists a therapist: no longer matched, but shortlists and feedback that name it are kept.</summary>
-    public static Task<Results<NoContent, NotFound<ProblemDetails>>> Deactivate(string id, TherapistStore store, DirectoryCache directory, CancellationToken ct) =>
+    public static Task<Results<NoContent, ProblemHttpResult>> Deactivate(string id, TherapistStore store, DirectoryCache directory, CancellationToken ct) =>
         SetActive(id, false, store, directory, ct);
 
     /// <summary>Lists a therapist again.</summary>
-    public static Task<Results<NoContent, NotFound<ProblemDetails>>> Reactivate(string id, TherapistStore store, DirectoryCache directory, CancellationToken ct) =>
+    public static Task<Results<NoContent, ProblemHttpResult>> Reactivate(string id, TherapistStore store, DirectoryCache directory, CancellationToken ct) =>
         SetActive(id, true, store, directory, ct);
 
-    private static async Task<Results<NoContent, NotFound<ProblemDetails>>> SetActive(string id, bool active, TherapistStore store, DirectoryCache directory, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> SetActive(string id, bool active, TherapistStore store, DirectoryCache directory, CancellationToken ct)
     {
         if (!await store.SetActiveAsync(id, active, ct))
         {

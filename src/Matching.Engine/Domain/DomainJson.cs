@@ -72,7 +72,7 @@ public static class DomainJson
 
         private static T ReadOne(ref Utf8JsonReader reader)
         {
-            if (reader.TokenType != JsonTokenType.String)
+            if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
             {
                 throw new JsonException($"Expected one of: {Allowed}.");
             }
