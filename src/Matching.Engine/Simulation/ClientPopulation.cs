@@ -39,8 +39,8 @@ public static class ClientPopulation
     private static (ClientPreferences, ClientLatent) CreateOne(int index, int seed)
     {
         var rng = SimulationRandom.For(seed, Streams.Client, index);
-        var gamma = rng.NextNormal(0, AllianceTruth.ClientVariance);
-        var reactance = rng.NextGaussian();
+        var gamma = TherapistPopulation.Latent(rng.NextNormal(0, AllianceTruth.ClientVariance));
+        var reactance = TherapistPopulation.Latent(rng.NextGaussian());
         var limitedEnglish = rng.Chance(LimitedEnglishShare);
 
         // Background: limited-English clients' follows their first language.

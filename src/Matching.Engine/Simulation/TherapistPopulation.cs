@@ -160,10 +160,10 @@ public static class TherapistPopulation
         var domainEffects = new double[GoalCount];
         for (var g = 0; g < domainEffects.Length; g++)
         {
-            domainEffects[g] = rng.NextNormal(0, AllianceTruth.DomainEffectVariance);
+            domainEffects[g] = Latent(rng.NextNormal(0, AllianceTruth.DomainEffectVariance));
         }
 
-        var latent = new TherapistLatent(rng.NextNormal(0, AllianceTruth.TherapistVariance), domainEffects);
+        var latent = new TherapistLatent(Latent(rng.NextNormal(0, AllianceTruth.TherapistVariance)), domainEffects);
 
         var profile = new TherapistProfile(
             Id: IdOf(index),
@@ -187,6 +187,12 @@ public static class TherapistPopulation
             AcceptingNewClients: accepting);
         return (profile, latent);
     }
+
+    /// <summary>
+    /// Latent values are kept to six decimals: far below any effect that matters, and it halves
+    /// the truth file while keeping its round trip exact.
+    /// </summary>
+    internal static double Latent(double value) => Math.Round(value, 6);
 
     /// <summary>The first city of a region is its largest and holds most offices.</summary>
     internal static double[] CityWeights(int count)
