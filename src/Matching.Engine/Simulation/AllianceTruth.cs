@@ -20,8 +20,12 @@ namespace Matching.Engine.Simulation;
 /// </summary>
 public sealed class AllianceTruth
 {
-    /// <summary>Grand mean of the latent alliance.</summary>
-    public const double Mu = 0.0;
+    /// <summary>
+    /// Grand mean of the latent alliance. Calibrated: the science page leaves mu open, and only
+    /// dropout depends on it (ratings are standardised), so it is set to give the page's ~20%
+    /// dropout with its intercept of -1.47 among the matches clients actually choose.
+    /// </summary>
+    public const double Mu = 0.20;
 
     /// <summary>Variance of a therapist's general effect (the rest of tau's .08 is domain-specific).</summary>
     public const double TherapistVariance = 0.06;

@@ -28,8 +28,8 @@ internal static class ObservationModel
     internal const double DropoutUnmetPreference = 0.38;
 
     // Calibrated (not from the literature): the timing of a dropout depends on the alliance so that
-    // early leavers are the low-alliance ones, with an intercept giving about half of dropouts before
-    // session 3.
+    // early leavers are the low-alliance ones (their rating is missing not at random), with an
+    // intercept giving about half of dropouts before session 3.
     internal const double EarlyDropoutIntercept = -0.35;
     internal const double EarlyDropoutAllianceSlope = -0.9;
 
@@ -37,7 +37,7 @@ internal static class ObservationModel
         Logistic(DropoutIntercept + DropoutAllianceSlope * alliance + (hasPreference ? DropoutUnmetPreference * (1 - preferenceMet) : 0));
 
     internal static double EarlyDropoutProbability(double alliance) =>
-        Logistic(EarlyDropoutIntercept + EarlyDropoutAllianceSlope * alliance);
+        Logistic(EarlyDropoutIntercept + EarlyDropoutAllianceSlope * (alliance - AllianceTruth.Mu));
 
     /// <summary>
     /// WAI-SR items for one session: O = A + trend + noise, standardised with the population

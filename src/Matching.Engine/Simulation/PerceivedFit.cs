@@ -15,7 +15,7 @@ internal static class PerceivedFit
         var score = 0.0;
         for (var k = 0; k < c.Goals.Count; k++)
         {
-            if (t.Specialties.Contains(c.Goals[k]))
+            if (Has(t.Specialties, c.Goals[k]))
             {
                 score += 1.0 * SimulationVocabulary.GoalOrderWeight(k, c.Goals.Count);
             }
@@ -35,7 +35,7 @@ internal static class PerceivedFit
 
         if (c.Gender is { Importance: not Importance.None } gender)
         {
-            score += 0.8 * gender.Importance.Weight() * (gender.Genders.Contains(t.Gender) ? 1 : 0);
+            score += 0.8 * gender.Importance.Weight() * (Has(gender.Genders, t.Gender) ? 1 : 0);
         }
 
         if (c.Faith is { Importance: not Importance.None } faith)
@@ -48,7 +48,7 @@ internal static class PerceivedFit
             score += 0.6 * identity.Importance.Weight() * Share(identity.Identities, t);
         }
 
-        if (c.Languages.Count > 0 && c.Languages[0] != "en" && t.Languages.Contains(c.Languages[0]))
+        if (c.Languages.Count > 0 && c.Languages[0] != "en" && Has(t.Languages, c.Languages[0]))
         {
             score += 0.6;
         }
@@ -63,7 +63,7 @@ internal static class PerceivedFit
         foreach (var m in c.Modalities)
         {
             total += (int)m.Strength;
-            if (t.Modalities.Contains(m.Modality))
+            if (Has(t.Modalities, m.Modality))
             {
                 met += (int)m.Strength;
             }
@@ -89,7 +89,7 @@ internal static class PerceivedFit
         if (c.Gender is { Importance: >= Importance.Medium } gender)
         {
             n++;
-            met += gender.Genders.Contains(t.Gender) ? 1 : 0;
+            met += Has(gender.Genders, t.Gender) ? 1 : 0;
         }
 
         return n == 0 ? (false, 1.0) : (true, met / n);
@@ -120,12 +120,26 @@ internal static class PerceivedFit
         var hits = 0.0;
         foreach (var tag in tags)
         {
-            if (t.LivedExperience.Contains(tag) || t.CulturalCompetencies.Contains(tag))
+            if (Has(t.LivedExperience, tag) || Has(t.CulturalCompetencies, tag))
             {
                 hits++;
             }
         }
 
         return hits / tags.Count;
+    }
+
+    // An indexed loop rather than LINQ's Contains: this runs millions of times in a large simulation.
+    private static bool Has<T>(IReadOnlyList<T> list, T value)
+    {
+        for (var k = 0; k < list.Count; k++)
+        {
+            if (EqualityComparer<T>.Default.Equals(list[k], value))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

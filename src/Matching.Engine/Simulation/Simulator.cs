@@ -58,6 +58,7 @@ public static class Simulator
         private readonly Dictionary<string, int> _therapistIndex = therapists.Select((t, j) => (t.Id, j)).ToDictionary(p => p.Id, p => p.j, StringComparer.Ordinal);
         private readonly int[] _usedWeek = Enumerable.Repeat(-1, therapists.Length).ToArray();
         private readonly int[] _used = new int[therapists.Length];
+        private readonly int[] _eligibleStamp = Enumerable.Repeat(-1, therapists.Length).ToArray();
         private readonly List<SimulatedShortlist> _shortlists = [];
         private readonly List<SimulatedChoice> _choices = [];
         private readonly List<SimulatedRating> _ratings = [];
@@ -128,6 +129,7 @@ public static class Simulator
                     if (HardConstraintFilter.FirstFailed(client, therapists[j], left) is null)
                     {
                         eligible.Add(therapists[j]);
+                        _eligibleStamp[j] = _requests;
                     }
                     else if (left <= 0 && HardConstraintFilter.FirstFailed(client, therapists[j], 1) is null)
                     {
@@ -151,7 +153,7 @@ public static class Simulator
             var isRematch = request.Attempt > 0;
             var policyRandom = SimulationRandom.For(options.Seed, Streams.Request, request.Client, request.Attempt);
             var shown = policy.Select(new ShortlistRequest(client, eligible, options.ShortlistSize, request.At, isRematch, policyRandom));
-            var indices = Validate(shown, eligible);
+            var indices = Validate(shown);
 
             var id = ShortlistId(request.Client, request.Attempt);
             var items = new SimulatedShortlistItem[indices.Length];
@@ -249,7 +251,7 @@ public static class Simulator
             return shown[rng.PickWeighted(weights)];
         }
 
-        private int[] Validate(IReadOnlyList<TherapistProfile> shown, List<TherapistProfile> eligible)
+        private int[] Validate(IReadOnlyList<TherapistProfile> shown)
         {
             if (shown.Count > options.ShortlistSize)
             {
@@ -260,7 +262,7 @@ public static class Simulator
             for (var k = 0; k < shown.Count; k++)
             {
                 var t = shown[k];
-                if (!_therapistIndex.TryGetValue(t.Id, out var j) || !eligible.Contains(t) || Array.IndexOf(indices, j, 0, k) >= 0)
+                if (!_therapistIndex.TryGetValue(t.Id, out var j) || _eligibleStamp[j] != _requests || Array.IndexOf(indices, j, 0, k) >= 0)
                 {
                     throw new InvalidOperationException($"Policy {policy.Name} returned {t.Id}, which was not eligible or was already shown.");
                 }
