@@ -25,6 +25,7 @@ app.UseAuthorization();
 app.UseSwaggerPages();
 
 await app.PrepareDatabaseAsync();
+app.PrintDemoBannerWhenStarted();
 
 app.MapMatches();
 app.MapFeedback();
