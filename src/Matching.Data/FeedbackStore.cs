@@ -117,20 +117,20 @@ public sealed class FeedbackStore(MatchingDatabase db)
 
     private const string TrackOverall = """
         SELECT therapist_id AS TherapistId, COUNT(*) AS N, AVG(overall) AS Mean
-        FROM alliance_rating WHERE rated_at < @Before GROUP BY therapist_id
+        FROM alliance_rating WHERE rated_at <= @AsOf GROUP BY therapist_id
         """;
 
     private const string TrackByGoal = """
         SELECT r.therapist_id AS TherapistId, s.first_goal AS Goal, COUNT(*) AS N, AVG(r.overall) AS Mean
         FROM alliance_rating r JOIN shortlist s ON s.id = r.shortlist_id
-        WHERE r.rated_at < @Before AND s.first_goal IS NOT NULL
+        WHERE r.rated_at <= @AsOf AND s.first_goal IS NOT NULL
         GROUP BY r.therapist_id, s.first_goal
         """;
 
-    /// <summary>Each therapist's alliance track record from ratings before <paramref name="before"/>.</summary>
-    public async Task<IReadOnlyDictionary<string, TrackRecord>> TrackRecordsAsync(DateTimeOffset before, CancellationToken ct = default)
+    /// <summary>Each therapist's alliance track record from ratings made up to <paramref name="asOf"/>.</summary>
+    public async Task<IReadOnlyDictionary<string, TrackRecord>> TrackRecordsAsync(DateTimeOffset asOf, CancellationToken ct = default)
     {
-        var args = new { Before = before.UtcDateTime };
+        var args = new { AsOf = asOf.UtcDateTime };
         var (overall, byGoal) = await db.RunAsync(async (c, token) => (
             (await c.QueryAsync<TrackRow>(new CommandDefinition(TrackOverall, args, cancellationToken: token))).ToList(),
             (await c.QueryAsync<TrackRow>(new CommandDefinition(TrackByGoal, args, cancellationToken: token))).ToList()), ct);

@@ -25,6 +25,9 @@ public static class Problems
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
             ctx.ProblemDetails.Extensions["traceId"] = ctx.HttpContext.TraceIdentifier);
         builder.Services.AddExceptionHandler<BadRequestHandler>();
+        // Outside Development minimal APIs answer a body they cannot read with a bare 400; throwing
+        // lets BadRequestHandler name the field in every environment.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.Configure<Microsoft.AspNetCore.Http.Json.JsonOptions>(o => DomainJson.Configure(o.SerializerOptions));
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = MaxImportBytes);
     }

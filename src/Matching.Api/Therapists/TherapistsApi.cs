@@ -42,7 +42,7 @@ public static class TherapistsApi
     public static async Task<Results<Ok<TherapistPage>, ValidationProblem>> List(
         TherapistStore store, CancellationToken ct,
         string? region = null, string? city = null, string? language = null, string? modality = null, string? specialty = null,
-        string? insurance = null, bool? accepting = null, bool? active = true, int page = 1, int pageSize = 50)
+        string? insurance = null, bool? accepting = null, string active = "true", int page = 1, int pageSize = 50)
     {
         var errors = new RequestErrors();
         errors.Tag("region", region);
@@ -53,6 +53,13 @@ public static class TherapistsApi
             errors.Add("language", "language must be an ISO 639-1 code, e.g. 'en'.");
         }
 
+        bool? listed = active switch
+        {
+            "true" => true,
+            "false" => false,
+            "any" => null,
+            _ => Invalid(errors, "active", "active must be true, false or any."),
+        };
         var m = ParseEnum<Modality>(errors, "modality", modality);
         var s = ParseEnum<Goal>(errors, "specialty", specialty);
         if (page < 1)
@@ -70,7 +77,7 @@ public static class TherapistsApi
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
 
-        var (items, total) = await store.ListAsync(new TherapistFilter(region, city, language, m, s, insurance, accepting, active), (page - 1) * pageSize, pageSize, ct);
+        var (items, total) = await store.ListAsync(new TherapistFilter(region, city, language, m, s, insurance, accepting, listed), (page - 1) * pageSize, pageSize, ct);
         return TypedResults.Ok(new TherapistPage(items.Select(ToResponse).ToList(), page, pageSize, total));
     }
 
@@ -149,6 +156,12 @@ public static class TherapistsApi
     }
 
     private static TherapistResponse ToResponse(TherapistRecord r) => new(r.Profile, r.Active, r.UpdatedAt);
+
+    private static bool? Invalid(RequestErrors errors, string field, string message)
+    {
+        errors.Add(field, message);
+        return null;
+    }
 
     private static T? ParseEnum<T>(RequestErrors errors, string field, string? value) where T : struct, Enum
     {

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Matching.Api.Infrastructure;
+
+namespace Matching.Api.Tests.Infrastructure;
+
+/// <summary>Bad input of every kind: a 400/404/413 ProblemDetails naming the field, never a 500, nothing stored changes.</summary>
+public sealed class ProblemsTests
+{
+    private MatchingApiFactory _factory = null!;
+    private HttpClient _directory = null!;
+    private HttpClient _data = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _factory = new MatchingApiFactory();
+        await _factory.ImportDirectoryAsync();
+        _directory = _factory.ClientFor(Role.Directory);
+        _data = _factory.ClientFor(Role.Data);
+    }
+
+    [OneTimeTearDown]
+    public void Stop()
+    {
+        _directory.Dispose();
+        _data.Dispose();
+        _factory.Dispose();
+    }
+
+    private static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(status), body);
+        Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
+        return JsonNode.Parse(body)!.AsObject();
+    }
+
+    private static IEnumerable<TestCaseData> InvalidMatchRequests()
+    {
+        TestCaseData Case(string field, Action<Dictionary<string, object?>> change) =>
+            new TestCaseData(field, change).SetArgDisplayNames(field);
+        yield return Case("clientId", r => r.Remove("clientId"));
+        yield return Case("clientId", r => r["clientId"] = "Jane Doe <jane@example.org>");
+        yield return Case("goals", r => r["goals"] = Array.Empty<string>());
+        yield return Case("goals", r => r["goals"] = new[] { "panic", "panic" });
+        yield return Case("goals", r => r["goals"] = new[] { "panic", "sleep", "grief", "anger", "ocd", "eating" });
+        yield return Case("modalities[0].strength", r => r["modalities"] = new[] { new { modality = "cbt" } });
+        yield return Case("modalities", r => r["modalities"] = new[] { new { modality = "cbt", strength = "slight" }, new { modality = "cbt", strength = "strong" } });
+        yield return Case("style.directiveness", r => r["style"] = new { directiveness = 1.5 });
+        yield return Case("languages", r => r.Remove("languages"));
+        yield return Case("languages[0]", r => r["languages"] = new[] { "english" });
+        yield return Case("culture.importance", r => r["culture"] = new { backgrounds = new[] { "latino" } });
+        yield return Case("culture.backgrounds", r => r["culture"] = new { importance = "high" });
+        yield return Case("culture.backgrounds[0]", r => r["culture"] = new { backgrounds = new[] { "Latino Heritage!" }, importance = "high" });
+        yield return Case("gender.genders", r => r["gender"] = new { importance = "low" });
+        yield return Case("faith.faith", r => r["faith"] = new { importance = "low" });
+        yield return Case("constraints", r => r.Remove("constraints"));
+        yield return Case("constraints.region", r => r["constraints"] = new { format = "video", ageGroup = "adults" });
+        yield return Case("constraints.city", r => r["constraints"] = new { region = "us-ny", format = "inPerson", ageGroup = "adults" });
+        yield return Case("constraints.maxFee", r => r["constraints"] = new { region = "us-ny", ageGroup = "adults", maxFee = -5 });
+        yield return Case("constraints.ageGroup", r => r["constraints"] = new { region = "us-ny" });
+        yield return Case("constraints.ageGroup", r => r["constraints"] = new { region = "us-ny", ageGroup = new[] { "adults", "children" } });
+        yield return Case("limit", r => r["limit"] = 51);
+        yield return Case("limit", r => r["limit"] = 0);
+    }
+
+    [TestCaseSource(nameof(InvalidMatchRequests))]
+    public async Task An_invalid_match_request_is_a_400_naming_the_field(string field, Action<Dictionary<string, object?>> change)
+    {
+        var request = TestDirectory.Request("c-invalid");
+        change(request);
+
+        var problem = await ProblemAsync(await _directory.PostAsJsonAsync("/v1/matches", request), HttpStatusCode.BadRequest);
+
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
+    }
+
+    [TestCase("goals[0]", """{"clientId":"c-1","goals":["panik"],"languages":["en"],"constraints":{"region":"us-ny","ageGroup":"adults"}}""", "anxiety, panic")]
+    [TestCase("constraints.format", """{"clientId":"c-1","goals":["panic"],"languages":["en"],"constraints":{"region":"us-ny","format":"hologram","ageGroup":"adults"}}""", "either, inPerson, video")]
+    [TestCase("modalities[0].modality", """{"clientId":"c-1","goals":["panic"],"modalities":[{"modality":"reiki","strength":"strong"}],"languages":["en"],"constraints":{"region":"us-ny","ageGroup":"adults"}}""", "cbt, dbt")]
+    [TestCase("limit", """{"clientId":"c-1","goals":["panic"],"languages":["en"],"constraints":{"region":"us-ny","ageGroup":"adults"},"limit":"ten"}""", "")]
+    [TestCase("goals[0]", """{"clientId":"c-1", "goals": [""", "")]
+    [TestCase("body", "not json at all", "")]
+    public async Task Malformed_json_and_unknown_enum_values_name_the_field_and_list_the_allowed_values(string field, string json, string allowed)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        var problem = await ProblemAsync(await _directory.PostAsync("/v1/matches", content), HttpStatusCode.BadRequest);
+
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
+        Assert.That((string)problem["errors"]![field]![0]!, Does.Contain(allowed));
+    }
+
+    [Test]
+    public async Task A_missing_body_is_a_400_problem()
+    {
+        using var content = new StringContent("", Encoding.UTF8, "application/json");
+        var problem = await ProblemAsync(await _directory.PostAsync("/v1/matches", content), HttpStatusCode.BadRequest);
+
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("body"));
+    }
+
+    [Test]
+    public async Task An_oversized_body_is_a_413_problem_and_nothing_is_stored()
+    {
+        var request = TestDirectory.Request("c-huge");
+        request["padding"] = new string('x', (int)Problems.MaxBodyBytes);
+
+        var problem = await ProblemAsync(await _directory.PostAsJsonAsync("/v1/matches", request), HttpStatusCode.RequestEntityTooLarge);
+
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("body"));
+    }
+
+    [Test]
+    public async Task A_rejected_therapist_update_leaves_the_stored_listing_unchanged()
+    {
+        var before = await _data.GetStringAsync("/v1/therapists/t-cbt-ny");
+        var broken = TestDirectory.CbtNy with { Fee = -1 };
+
+        var problem = await ProblemAsync(await _data.PutAsJsonAsync("/v1/therapists/t-cbt-ny", broken, MatchingApiFactory.Json), HttpStatusCode.BadRequest);
+
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("fee"));
+        Assert.That(await _data.GetStringAsync("/v1/therapists/t-cbt-ny"), Is.EqualTo(before));
+    }
+
+    [Test]
+    public async Task A_bulk_import_with_one_bad_listing_stores_none_of_them()
+    {
+        var good = TestDirectory.Profile("t-import-good");
+        var bad = TestDirectory.Profile("t-import-bad") with { Languages = ["english"] };
+
+        var problem = await ProblemAsync(
+            await _data.PostAsJsonAsync("/v1/therapists/import", new { therapists = new[] { good, bad } }, MatchingApiFactory.Json),
+            HttpStatusCode.BadRequest);
+
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("therapists[1].languages[0]"));
+        Assert.That((await _data.GetAsync("/v1/therapists/t-import-good")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+    }
+
+    [TestCase("/v1/therapists?modality=reiki", "modality")]
+    [TestCase("/v1/therapists?specialty=joy", "specialty")]
+    [TestCase("/v1/therapists?pageSize=500", "pageSize")]
+    [TestCase("/v1/therapists?page=0", "page")]
+    [TestCase("/v1/therapists?language=english", "language")]
+    [TestCase("/v1/therapists?region=US%20NY", "region")]
+    public async Task Invalid_query_parameters_are_400_naming_the_parameter(string url, string field)
+    {
+        var problem = await ProblemAsync(await _data.GetAsync(url), HttpStatusCode.BadRequest);
+
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
+    }
+
+    [Test]
+    public async Task A_query_parameter_of_the_wrong_type_is_a_400_not_a_500()
+    {
+        var response = await _data.GetAsync("/v1/therapists?accepting=perhaps");
+
+        await ProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Test]
+    public async Task An_unknown_route_is_a_404_problem()
+    {
+        await ProblemAsync(await _data.GetAsync("/v1/nothing-here"), HttpStatusCode.NotFound);
+    }
+}
