@@ -1,0 +1,253 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Matching.Engine.Ranking;
+
+/// <summary>
+/// A trained LambdaMART ensemble: the score of a row is the sum of its leaf values over all trees
+/// (the initial score is 0). Immutable and safe to share between threads.
+/// </summary>
+public sealed partial class LambdaMartModel
+{
+    /// <summary>Rows scored together, so both a block of rows and one tree stay in L1 cache.</summary>
+    private const int ScoreBlockRows = 64;
+
+    private readonly RegressionTree[] _trees;
+    private readonly PackedNode[] _nodes;
+    private readonly double[] _packedNodeValues;
+    private readonly double[] _leafValues;
+    private readonly int[] _roots;
+    private readonly double[] _featureImportance;
+
+    internal LambdaMartModel(
+        IReadOnlyList<RegressionTree> trees,
+        int featureCount,
+        IReadOnlyList<string> featureNames,
+        LambdaMartOptions options,
+        IReadOnlyList<IterationMetrics> iterations,
+        int bestIteration)
+    {
+        if (featureNames.Count != featureCount)
+        {
+            throw new ArgumentException($"Expected {featureCount} feature names, got {featureNames.Count}.", nameof(featureNames));
+        }
+
+        for (var t = 0; t < trees.Count; t++)
+        {
+            if (trees[t].FindProblem(featureCount) is { } problem)
+            {
+                throw new ArgumentException($"Tree {t}: {problem}.", nameof(trees));
+            }
+        }
+
+        _trees = [.. trees];
+        FeatureCount = featureCount;
+        FeatureNames = [.. featureNames];
+        Options = options;
+        Iterations = [.. iterations];
+        BestIteration = bestIteration;
+
+        var nodeCount = 0;
+        var leafCount = 0;
+        foreach (var tree in _trees)
+        {
+            nodeCount += tree.InternalCount;
+            leafCount += tree.LeafCount;
+        }
+
+        _nodes = new PackedNode[nodeCount];
+        _packedNodeValues = new double[nodeCount];
+        _leafValues = new double[leafCount];
+        _roots = new int[_trees.Length];
+        _featureImportance = new double[featureCount];
+        int nodeBase = 0, leafBase = 0;
+        for (var t = 0; t < _trees.Length; t++)
+        {
+            var tree = _trees[t];
+            for (var i = 0; i < tree.InternalCount; i++)
+            {
+                _nodes[nodeBase + i] = new PackedNode
+                {
+                    Threshold = tree.Threshold[i],
+                    Feature = tree.SplitFeature[i],
+                    Left = Globalise(tree.Left[i], nodeBase, leafBase),
+                    Right = Globalise(tree.Right[i], nodeBase, leafBase),
+                };
+                _packedNodeValues[nodeBase + i] = tree.NodeValue[i];
+                _featureImportance[tree.SplitFeature[i]] += tree.SplitGain[i];
+            }
+
+            tree.LeafValue.CopyTo(_leafValues, leafBase);
+            _roots[t] = tree.InternalCount > 0 ? nodeBase : ~leafBase;
+            nodeBase += tree.InternalCount;
+            leafBase += tree.LeafCount;
+        }
+    }
+
+    /// <summary>Number of features a row must have.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Names of the features, one per column.</summary>
+    public IReadOnlyList<string> FeatureNames { get; }
+
+    /// <summary>The options the model was trained with.</summary>
+    public LambdaMartOptions Options { get; }
+
+    /// <summary>Train/validation NDCG after every round that was run (including rounds past <see cref="BestIteration"/>).</summary>
+    public IReadOnlyList<IterationMetrics> Iterations { get; }
+
+    /// <summary>The round whose trees the model keeps (the last one unless early stopping cut it back).</summary>
+    public int BestIteration { get; }
+
+    /// <summary>Number of trees.</summary>
+    public int TreeCount => _trees.Length;
+
+    /// <summary>Total split gain of each feature over all trees (the usual "gain" importance).</summary>
+    public IReadOnlyList<double> FeatureImportance => _featureImportance;
+
+    internal IReadOnlyList<RegressionTree> Trees => _trees;
+
+    /// <summary>Scores one row of <see cref="FeatureCount"/> values.</summary>
+    public double Score(ReadOnlySpan<float> row)
+    {
+        RequireLength(row.Length, FeatureCount, nameof(row));
+        Span<double> score = [0];
+        ScoreBlock(row, 1, score);
+        return score[0];
+    }
+
+    /// <summary>
+    /// Scores <paramref name="rows"/> rows given row-major (<paramref name="rows"/> × <see cref="FeatureCount"/>).
+    /// Each score equals <see cref="Score(ReadOnlySpan{float})"/> of its row exactly.
+    /// </summary>
+    public void Score(ReadOnlySpan<float> rowMajor, int rows, Span<double> scores)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        RequireLength(rowMajor.Length, rows * FeatureCount, nameof(rowMajor));
+        RequireLength(scores.Length, rows, nameof(scores));
+        for (var start = 0; start < rows; start += ScoreBlockRows)
+        {
+            var count = Math.Min(ScoreBlockRows, rows - start);
+            ScoreBlock(rowMajor.Slice(start * FeatureCount, count * FeatureCount), count, scores.Slice(start, count));
+        }
+    }
+
+    /// <summary>
+    /// Saabas contributions of one row: along each tree's path, the change of the expected value
+    /// from a node to the child taken is credited to the node's split feature. Index
+    /// <see cref="FeatureCount"/> holds the bias (the sum of the trees' root expected values), so the
+    /// entries add up to <see cref="Score(ReadOnlySpan{float})"/> up to rounding.
+    /// </summary>
+    /// <param name="row">The row, <see cref="FeatureCount"/> values.</param>
+    /// <param name="contributions">Receives <see cref="FeatureCount"/> + 1 values.</param>
+    public void Contributions(ReadOnlySpan<float> row, Span<double> contributions)
+    {
+        RequireLength(row.Length, FeatureCount, nameof(row));
+        RequireLength(contributions.Length, FeatureCount + 1, nameof(contributions));
+        contributions.Clear();
+        for (var t = 0; t < _roots.Length; t++)
+        {
+            var node = _roots[t];
+            if (node < 0)
+            {
+                contributions[FeatureCount] += _leafValues[~node];
+                continue;
+            }
+
+            var value = _packedNodeValues[node];
+            contributions[FeatureCount] += value;
+            while (node >= 0)
+            {
+                ref readonly var n = ref _nodes[node];
+                var next = row[n.Feature] > n.Threshold ? n.Right : n.Left;
+                var nextValue = next >= 0 ? _packedNodeValues[next] : _leafValues[~next];
+                contributions[n.Feature] += nextValue - value;
+                value = nextValue;
+                node = next;
+            }
+        }
+    }
+
+    /// <summary>Total number of internal nodes the rows pass through (for per-node timing in benchmarks).</summary>
+    internal long CountNodeVisits(ReadOnlySpan<float> rowMajor, int rows)
+    {
+        long visits = 0;
+        for (var r = 0; r < rows; r++)
+        {
+            var row = rowMajor.Slice(r * FeatureCount, FeatureCount);
+            foreach (var root in _roots)
+            {
+                var node = root;
+                while (node >= 0)
+                {
+                    visits++;
+                    node = row[_nodes[node].Feature] > _nodes[node].Threshold ? _nodes[node].Right : _nodes[node].Left;
+                }
+            }
+        }
+
+        return visits;
+    }
+
+    private void ScoreBlock(ReadOnlySpan<float> block, int rows, Span<double> scores)
+    {
+        scores.Clear();
+        var featureCount = FeatureCount;
+        ref var x = ref MemoryMarshal.GetReference(block);
+        ref var nodes = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        ref var leaves = ref MemoryMarshal.GetArrayDataReference(_leafValues);
+        ref var sums = ref MemoryMarshal.GetReference(scores);
+
+        // Indices were validated when the model was built (every feature < FeatureCount, every
+        // child inside the arrays), and block has rows × FeatureCount values, so reads stay in range.
+        for (var t = 0; t < _roots.Length; t++)
+        {
+            var root = _roots[t];
+            if (root < 0)
+            {
+                var value = Unsafe.Add(ref leaves, ~root);
+                for (var r = 0; r < rows; r++)
+                {
+                    Unsafe.Add(ref sums, r) += value;
+                }
+
+                continue;
+            }
+
+            for (var r = 0; r < rows; r++)
+            {
+                ref var row = ref Unsafe.Add(ref x, r * featureCount);
+                var node = root;
+                do
+                {
+                    ref var n = ref Unsafe.Add(ref nodes, node);
+                    node = Unsafe.Add(ref row, n.Feature) > n.Threshold ? n.Right : n.Left;
+                }
+                while (node >= 0);
+
+                Unsafe.Add(ref sums, r) += Unsafe.Add(ref leaves, ~node);
+            }
+        }
+    }
+
+    private static int Globalise(int child, int nodeBase, int leafBase)
+        => child >= 0 ? child + nodeBase : ~(~child + leafBase);
+
+    private static void RequireLength(int actual, int expected, string name)
+    {
+        if (actual != expected)
+        {
+            throw new ArgumentException($"Expected {expected} values, got {actual}.", name);
+        }
+    }
+
+    /// <summary>A node as the scorer reads it: 16 bytes, four to a cache line.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PackedNode
+    {
+        public float Threshold;
+        public int Feature;
+        public int Left;
+        public int Right;
+    }
+}
