@@ -72,6 +72,7 @@ public static class DomainJson
 
         private static T ReadOne(ref Utf8JsonReader reader)
         {
+            // Dictionary keys arrive as property names, values as strings.
             if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName))
             {
                 throw new JsonException($"Expected one of: {Allowed}.");
