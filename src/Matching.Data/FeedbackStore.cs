@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using Matching.Engine.Domain;
+using Matching.Engine.Learning;
 using Matching.Engine.Matching;
 
 namespace Matching.Data;
@@ -140,6 +141,73 @@ public sealed class FeedbackStore(MatchingDatabase db)
         return overall.ToDictionary(
             r => r.TherapistId,
             r => new TrackRecord(r.N, r.Mean, goals.TryGetValue(r.TherapistId, out var d) ? d : new Dictionary<Goal, (int, double)>()));
+    }
+
+    private const string LabeledSqlite = """
+        SELECT c.shortlist_id AS ShortlistId, c.client_id AS ClientId, c.therapist_id AS TherapistId, s.created_at AS ShownAt,
+          s.first_goal AS FirstGoal, i.features AS Features,
+          (SELECT r.overall FROM alliance_rating r WHERE r.shortlist_id = c.shortlist_id AND r.therapist_id = c.therapist_id AND r.rated_at <= @AsOf
+           ORDER BY r.session_number, r.rated_at LIMIT 1) AS Alliance,
+          (SELECT MIN(o.session_number) FROM outcome_event o WHERE o.shortlist_id = c.shortlist_id AND o.therapist_id = c.therapist_id
+           AND o.kind = 'dropout' AND o.occurred_at <= @AsOf) AS DropoutSession,
+          (SELECT COUNT(*) FROM outcome_event o WHERE o.shortlist_id = c.shortlist_id AND o.therapist_id = c.therapist_id
+           AND o.kind = 'rematch' AND o.occurred_at <= @AsOf) AS Rematches
+        FROM choice c
+        JOIN shortlist s ON s.id = c.shortlist_id
+        JOIN shortlist_item i ON i.shortlist_id = c.shortlist_id AND i.therapist_id = c.therapist_id
+        WHERE s.created_at <= @AsOf AND s.feature_schema = @Schema
+        ORDER BY s.created_at, c.shortlist_id
+        """;
+
+    private const string LabeledSqlServer = """
+        SELECT c.shortlist_id AS ShortlistId, c.client_id AS ClientId, c.therapist_id AS TherapistId, s.created_at AS ShownAt,
+          s.first_goal AS FirstGoal, i.features AS Features,
+          (SELECT TOP 1 r.overall FROM alliance_rating r WHERE r.shortlist_id = c.shortlist_id AND r.therapist_id = c.therapist_id AND r.rated_at <= @AsOf
+           ORDER BY r.session_number, r.rated_at) AS Alliance,
+          (SELECT MIN(o.session_number) FROM outcome_event o WHERE o.shortlist_id = c.shortlist_id AND o.therapist_id = c.therapist_id
+           AND o.kind = 'dropout' AND o.occurred_at <= @AsOf) AS DropoutSession,
+          (SELECT COUNT(*) FROM outcome_event o WHERE o.shortlist_id = c.shortlist_id AND o.therapist_id = c.therapist_id
+           AND o.kind = 'rematch' AND o.occurred_at <= @AsOf) AS Rematches
+        FROM choice c
+        JOIN shortlist s ON s.id = c.shortlist_id
+        JOIN shortlist_item i ON i.shortlist_id = c.shortlist_id AND i.therapist_id = c.therapist_id
+        WHERE s.created_at <= @AsOf AND s.feature_schema = @Schema
+        ORDER BY s.created_at, c.shortlist_id
+        """;
+
+    /// <summary>
+    /// Every chosen therapist with the features logged when its shortlist was shown and the
+    /// feedback known at <paramref name="asOf"/>: the raw material of training. Only shortlists
+    /// logged with the current feature schema are used.
+    /// </summary>
+    public async Task<IReadOnlyList<LabeledPair>> LabeledPairsAsync(DateTimeOffset asOf, CancellationToken ct = default)
+    {
+        var rows = await db.RunAsync((c, token) => c.QueryAsync<LabeledRow>(new CommandDefinition(
+            db.Sql(LabeledSqlite, LabeledSqlServer), new { AsOf = asOf.UtcDateTime, Schema = PairFeatures.SchemaVersion }, cancellationToken: token)), ct);
+        return rows.Select(r => new LabeledPair(
+            Guid.Parse(r.ShortlistId), r.ClientId, r.TherapistId, Utc.From(r.ShownAt), r.FirstGoal is null ? null : ParseGoal(r.FirstGoal),
+            FeatureText.Parse(r.Features), r.Alliance, r.DropoutSession, r.Rematches > 0)).ToList();
+    }
+
+    private sealed record LabeledRow
+    {
+        public string ShortlistId { get; init; } = "";
+
+        public string ClientId { get; init; } = "";
+
+        public string TherapistId { get; init; } = "";
+
+        public DateTime ShownAt { get; init; }
+
+        public string? FirstGoal { get; init; }
+
+        public string Features { get; init; } = "";
+
+        public double? Alliance { get; init; }
+
+        public int? DropoutSession { get; init; }
+
+        public int Rematches { get; init; }
     }
 
     private static Goal ParseGoal(string name) => JsonSerializer.Deserialize<Goal>($"\"{name}\"", DomainJson.Options);

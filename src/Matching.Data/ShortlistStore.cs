@@ -160,6 +160,10 @@ public sealed class ShortlistStore(MatchingDatabase db)
             tx, cancellationToken: token)), ct);
     }
 
+    /// <summary>Number of shortlists stored.</summary>
+    public Task<int> CountAsync(CancellationToken ct = default) =>
+        db.RunAsync((c, token) => c.ExecuteScalarAsync<int>(new CommandDefinition("SELECT COUNT(*) FROM shortlist", cancellationToken: token)), ct).AsTask();
+
     private const string ChoicesSince = "SELECT therapist_id AS TherapistId, COUNT(*) AS N FROM choice WHERE chosen_at >= @Since GROUP BY therapist_id";
 
     /// <summary>New clients per therapist since <paramref name="since"/> (the start of the week): what weekly capacity is measured against.</summary>
@@ -167,6 +171,33 @@ public sealed class ShortlistStore(MatchingDatabase db)
     {
         var rows = await db.RunAsync((c, token) => c.QueryAsync<CountRow>(new CommandDefinition(ChoicesSince, new { Since = since.UtcDateTime }, cancellationToken: token)), ct);
         return rows.ToDictionary(r => r.TherapistId, r => r.N);
+    }
+
+    private const string RequestsSince = """
+        SELECT client_id AS ClientId, request_json AS RequestJson, created_at AS CreatedAt
+        FROM shortlist WHERE created_at >= @Since AND created_at < @Until
+          AND client_id NOT IN (SELECT client_id FROM shortlist WHERE created_at < @Since)
+        ORDER BY created_at, id
+        """;
+
+    /// <summary>First requests of the clients who first arrived in [since, until), in arrival order: the holdout clients of an evaluation.</summary>
+    public async Task<IReadOnlyList<(ClientPreferences Request, DateTimeOffset At)>> FirstRequestsAsync(DateTimeOffset since, DateTimeOffset until, CancellationToken ct = default)
+    {
+        var rows = await db.RunAsync((c, token) => c.QueryAsync<RequestRow>(new CommandDefinition(
+            RequestsSince, new { Since = since.UtcDateTime, Until = until.UtcDateTime }, cancellationToken: token)), ct);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return rows.Where(r => seen.Add(r.ClientId))
+            .Select(r => (JsonSerializer.Deserialize<ClientPreferences>(r.RequestJson, DomainJson.Options)!, Utc.From(r.CreatedAt)))
+            .ToList();
+    }
+
+    private sealed record RequestRow
+    {
+        public string ClientId { get; init; } = "";
+
+        public string RequestJson { get; init; } = "";
+
+        public DateTime CreatedAt { get; init; }
     }
 
     private sealed record CountRow

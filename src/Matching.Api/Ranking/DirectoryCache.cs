@@ -1,4 +1,5 @@
 using Matching.Data;
+using Matching.Engine.Domain;
 using Matching.Engine.Matching;
 using Microsoft.Extensions.Options;
 
@@ -68,21 +69,13 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
     private bool Fresh(DirectorySnapshot s)
     {
         var now = clock.GetUtcNow();
-        return now - s.LoadedAt < options.Value.RefreshInterval && WeekStart(now) == s.WeekStart;
-    }
-
-    /// <summary>Monday 00:00 UTC of the week containing <paramref name="now"/>: weekly capacity resets then.</summary>
-    public static DateTimeOffset WeekStart(DateTimeOffset now)
-    {
-        var day = now.UtcDateTime.Date;
-        var back = ((int)day.DayOfWeek + 6) % 7;
-        return new DateTimeOffset(day.AddDays(-back), TimeSpan.Zero);
+        return now - s.LoadedAt < options.Value.RefreshInterval && Calendar.WeekStart(now) == s.WeekStart;
     }
 
     private async Task<DirectorySnapshot> LoadAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
-        var week = WeekStart(now);
+        var week = Calendar.WeekStart(now);
         var profiles = await therapists.ActiveProfilesAsync(ct);
         var used = await shortlists.NewClientsSinceAsync(week, ct);
         var tracks = await feedback.TrackRecordsAsync(now, ct);

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Matching.Cli.Store;
+using Matching.Data;
+using Matching.Engine.Simulation;
+using Matching.Training;
+using Spectre.Console;
+
+namespace Matching.Cli.Learning;
+
+/// <summary>
+/// <c>matching evaluate</c>: time-based holdout evaluation of the learned model against the
+/// rule-based baseline, random order and (with a truth file) the oracle; writes JSON, Markdown and SVG.
+/// </summary>
+internal static class EvaluateCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var truth = new Option<FileInfo?>("--truth") { Description = "The simulator's truth file, for metrics against the true alliance." };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Report folder.", DefaultValueFactory = _ => new DirectoryInfo("reports/evaluation") };
+        var holdout = new Option<double>("--holdout") { Description = "Share of labeled matches, newest, held out.", DefaultValueFactory = _ => new TrainingSettings().HoldoutFraction };
+        var database = new DatabaseOptionsBinding();
+        var command = new Command("evaluate", "Train on the older history, evaluate on the newer, and write a report.") { truth, output, holdout };
+        database.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            AllianceTruth? hidden = null;
+            if (parse.GetValue(truth) is { } truthFile)
+            {
+                try
+                {
+                    await using var stream = truthFile.OpenRead();
+                    hidden = SimulationTruth.Read(stream);
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+                {
+                    console.MarkupLineInterpolated($"[red]{truthFile.FullName}: {e.Message}[/]");
+                    return 2;
+                }
+            }
+
+            await using var db = await database.OpenAsync(parse, ct);
+            var evaluator = new Evaluator(new TherapistStore(db, TimeProvider.System), new ShortlistStore(db), new FeedbackStore(db), TimeProvider.System);
+            EvaluationReport report;
+            try
+            {
+                report = await evaluator.RunAsync(new TrainingSettings { HoldoutFraction = parse.GetValue(holdout) }, hidden,
+                    new Progress<string>(s => console.MarkupLineInterpolated($"[grey]{s}[/]")), ct);
+            }
+            catch (InvalidOperationException e)
+            {
+                console.MarkupLineInterpolated($"[red]{e.Message}[/]");
+                return 2;
+            }
+
+            var path = report.Write(parse.GetValue(output)!.FullName);
+            Print(console, report);
+            console.MarkupLineInterpolated($"Report: {path}");
+            return report.Targets.All(t => t.Met) ? 0 : 4;
+        });
+        return command;
+    }
+
+    private static void Print(IAnsiConsole console, EvaluationReport report)
+    {
+        var observed = new Table().Title("Holdout, observed labels").AddColumns("policy", "NDCG@1", "NDCG@5", "NDCG@10");
+        foreach (var o in report.Observed)
+        {
+            observed.AddRow(o.Policy, $"{o.Ndcg1:0.000}", $"{o.Ndcg5:0.000}", $"{o.Ndcg10:0.000}");
+        }
+
+        console.Write(observed);
+        if (report.Truth is { } truth)
+        {
+            var table = new Table().Title("Against the true alliance (10 candidates per client)").AddColumns("policy", "NDCG@10", "top-1", "top-5", "with capacity", "dropout");
+            foreach (var t in truth)
+            {
+                table.AddRow(t.Policy, $"{t.Ndcg10:0.000}", $"{t.Top1:0.000}", $"{t.Top5:0.000}", $"{t.Assigned:0.000}", $"{t.AssignedDropout:P1}");
+            }
+
+            console.Write(table);
+        }
+
+        var targets = new Table().Title("Targets").AddColumns("target", "measured", "met");
+        foreach (var c in report.Targets)
+        {
+            targets.AddRow(Markup.Escape(c.Target), Markup.Escape(c.Measured), c.Met ? "[green]yes[/]" : "[red]no[/]");
+        }
+
+        console.Write(targets);
+    }
+}

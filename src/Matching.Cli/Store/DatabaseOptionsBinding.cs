@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Matching.Data;
+
+namespace Matching.Cli.Store;
+
+/// <summary>
+/// <c>--engine</c> and <c>--connection</c>, shared by every command that uses the database.
+/// Defaults come from the same environment variables the API reads
+/// (<c>Matching__Database__Engine</c>, <c>Matching__Database__ConnectionString</c>), else the
+/// SQLite file <c>data/matching.db</c>.
+/// </summary>
+internal sealed class DatabaseOptionsBinding
+{
+    public Option<DatabaseEngine> Engine { get; } = new("--engine")
+    {
+        Description = "Database engine: Sqlite or SqlServer.",
+        DefaultValueFactory = _ => Enum.TryParse<DatabaseEngine>(Environment.GetEnvironmentVariable("Matching__Database__Engine"), true, out var e) ? e : DatabaseEngine.Sqlite,
+    };
+
+    public Option<string> Connection { get; } = new("--connection")
+    {
+        Description = "Connection string (SQLite: Data Source=FILE).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Matching__Database__ConnectionString") ?? "Data Source=data/matching.db",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Engine);
+        command.Options.Add(Connection);
+    }
+
+    /// <summary>The database; SQLite is migrated on open (as the API does), SQL Server only by <c>db migrate</c>.</summary>
+    public async Task<MatchingDatabase> OpenAsync(ParseResult parse, CancellationToken ct)
+    {
+        var db = new MatchingDatabase(new DatabaseOptions { Engine = parse.GetValue(Engine), ConnectionString = parse.GetValue(Connection) });
+        if (db.MigrateOnStart)
+        {
+            await new Migrator(db).ApplyAsync(TimeProvider.System, ct);
+        }
+
+        return db;
+    }
+}

@@ -1,0 +1,182 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Matching.Engine.Matching;
+using Matching.Engine.Ranking;
+
+namespace Matching.Engine.Learning;
+
+/// <summary>
+/// A trained LambdaMART model behind the ranking seam. Its per-feature contributions (Saabas)
+/// summed by pillar give the goals / tasks / bond fit, scaled by the contribution sizes measured
+/// on its training data. Immutable and thread-safe.
+/// </summary>
+public sealed class LearnedRankingModel : IRankingModel
+{
+    /// <summary>Artifact format name.</summary>
+    public const string ArtifactFormat = "matching.ranker";
+
+    /// <summary>Artifact format version.</summary>
+    public const int ArtifactVersion = 1;
+
+    private readonly double[] _scales;
+
+    /// <summary>Wraps a model; its feature names must be the current schema's.</summary>
+    /// <exception cref="InvalidDataException">The model was trained on another feature schema.</exception>
+    public LearnedRankingModel(string version, LambdaMartModel model, IReadOnlyDictionary<FeatureGroup, double> contributionScales)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(version);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(contributionScales);
+        var expected = PairFeatures.Schema.Select(f => f.Name).ToList();
+        if (!model.FeatureNames.SequenceEqual(expected))
+        {
+            throw new InvalidDataException($"The model's features ({string.Join(", ", model.FeatureNames)}) are not those of {PairFeatures.SchemaVersion}.");
+        }
+
+        Version = version;
+        Model = model;
+        _scales = Enum.GetValues<FeatureGroup>().Select(g => contributionScales.TryGetValue(g, out var s) && s > 0 && double.IsFinite(s) ? s : 1e-6).ToArray();
+    }
+
+    /// <inheritdoc />
+    public string Version { get; }
+
+    /// <inheritdoc />
+    public string FeatureSchemaVersion => PairFeatures.SchemaVersion;
+
+    /// <summary>The underlying ensemble.</summary>
+    public LambdaMartModel Model { get; }
+
+    /// <summary>Contribution scale per group.</summary>
+    public IReadOnlyDictionary<FeatureGroup, double> ContributionScales =>
+        Enum.GetValues<FeatureGroup>().ToDictionary(g => g, g => _scales[(int)g]);
+
+    /// <inheritdoc />
+    public void Score(ReadOnlySpan<float> features, int rows, Span<double> scores) => Model.Score(features, rows, scores);
+
+    /// <inheritdoc />
+    public void Contributions(ReadOnlySpan<float> row, Span<double> contributions)
+    {
+        Span<double> all = stackalloc double[Model.FeatureCount + 1];
+        Model.Contributions(row, all);
+        all[..PairFeatures.Count].CopyTo(contributions);
+    }
+
+    /// <inheritdoc />
+    public double ContributionScale(FeatureGroup group) => _scales[(int)group];
+
+    /// <summary>
+    /// The 90th percentile of each group's absolute summed contribution over the rows: a fit of
+    /// 1 (or 0) then means a pillar pulls as hard as in the strongest tenth of training pairs.
+    /// </summary>
+    public static IReadOnlyDictionary<FeatureGroup, double> MeasureScales(LambdaMartModel model, RankingDataset data)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(data);
+        var groups = Enum.GetValues<FeatureGroup>();
+        var sums = groups.ToDictionary(g => g, _ => new List<double>(data.Rows));
+        var contributions = new double[model.FeatureCount + 1];
+        var step = Math.Max(1, data.Rows / 5000);
+        for (var r = 0; r < data.Rows; r += step)
+        {
+            model.Contributions(data.Row(r), contributions);
+            var byGroup = new double[groups.Length];
+            for (var f = 0; f < PairFeatures.Count; f++)
+            {
+                byGroup[(int)PairFeatures.Schema[f].Group] += contributions[f];
+            }
+
+            foreach (var g in groups)
+            {
+                sums[g].Add(Math.Abs(byGroup[(int)g]));
+            }
+        }
+
+        return sums.ToDictionary(kv => kv.Key, kv =>
+        {
+            var sorted = kv.Value.Order().ToList();
+            return sorted.Count == 0 ? 1e-6 : Math.Max(1e-6, sorted[(int)(0.9 * (sorted.Count - 1))]);
+        });
+    }
+
+    /// <summary>Writes the artifact: version, schema, scales and the ensemble, as JSON.</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var buffer = new MemoryStream();
+        Model.Save(buffer);
+        var document = new JsonObject
+        {
+            ["format"] = ArtifactFormat,
+            ["formatVersion"] = ArtifactVersion,
+            ["version"] = Version,
+            ["featureSchema"] = FeatureSchemaVersion,
+            ["contributionScales"] = new JsonObject(Enum.GetValues<FeatureGroup>().Select(g => KeyValuePair.Create(g.ToString(), (JsonNode?)_scales[(int)g]))),
+            ["model"] = JsonNode.Parse(buffer.ToArray()),
+        };
+        using var writer = new Utf8JsonWriter(stream);
+        document.WriteTo(writer);
+    }
+
+    /// <summary>The artifact as a string, for the model registry.</summary>
+    public string ToArtifact()
+    {
+        using var stream = new MemoryStream();
+        Save(stream);
+        return System.Text.Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>Reads an artifact. A truncated, corrupt or incompatible artifact throws and yields nothing.</summary>
+    /// <exception cref="InvalidDataException">What is wrong with it.</exception>
+    public static LearnedRankingModel Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(stream);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"Ranker artifact is not valid JSON: {e.Message}", e);
+        }
+
+        if (root is not JsonObject o || (string?)o["format"] != ArtifactFormat)
+        {
+            throw new InvalidDataException($"Not a {ArtifactFormat} artifact.");
+        }
+
+        if ((int?)o["formatVersion"] != ArtifactVersion)
+        {
+            throw new InvalidDataException($"Ranker artifact format version {o["formatVersion"]} is not supported (expected {ArtifactVersion}).");
+        }
+
+        if ((string?)o["featureSchema"] != PairFeatures.SchemaVersion)
+        {
+            throw new InvalidDataException($"Ranker artifact uses feature schema {o["featureSchema"]}; this build serves {PairFeatures.SchemaVersion}.");
+        }
+
+        var version = (string?)o["version"] ?? throw new InvalidDataException("Ranker artifact has no version.");
+        var scales = new Dictionary<FeatureGroup, double>();
+        foreach (var g in Enum.GetValues<FeatureGroup>())
+        {
+            scales[g] = (double?)o["contributionScales"]?[g.ToString()] ?? throw new InvalidDataException($"Ranker artifact has no contribution scale for {g}.");
+        }
+
+        if (o["model"] is not JsonObject model)
+        {
+            throw new InvalidDataException("Ranker artifact has no model.");
+        }
+
+        using var inner = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(model.ToJsonString()));
+        return new LearnedRankingModel(version, LambdaMartModel.Load(inner), scales);
+    }
+
+    /// <summary>Reads an artifact from its string form.</summary>
+    public static LearnedRankingModel FromArtifact(string artifact)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(artifact));
+        return Load(stream);
+    }
+}

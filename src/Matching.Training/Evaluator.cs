@@ -1,0 +1,74 @@
+using Matching.Data;
+using Matching.Engine.Learning;
+using Matching.Engine.Simulation;
+
+namespace Matching.Training;
+
+/// <summary>
+/// <c>matching evaluate</c>: trains a model per grouping policy on the older history, and
+/// compares them with the rule-based baseline and random order on the newer history's observed
+/// labels and, where a simulator's truth file exists, against the true alliance.
+/// </summary>
+public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlists, FeedbackStore feedback, TimeProvider clock)
+{
+    /// <summary>Name of the learned model trained with a grouping policy.</summary>
+    public static string LearnedName(GroupingPolicy grouping) => $"lambdamart ({grouping.ToString().ToLowerInvariant()})";
+
+    /// <summary>Runs the evaluation; <paramref name="progress"/> hears each stage.</summary>
+    public async Task<EvaluationReport> RunAsync(TrainingSettings settings, AllianceTruth? truth, IProgress<string>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var asOf = clock.GetUtcNow();
+        progress?.Report("loading labeled history");
+        var history = await TrainingPipeline.LoadAsync(feedback, asOf, settings, ct);
+        var policies = new List<EvaluatedPolicy>();
+        var models = new List<ModelSummary>();
+        var iterations = (IReadOnlyList<Engine.Ranking.IterationMetrics>)[];
+        IReadOnlyDictionary<Engine.Matching.FeatureGroup, double> importance = new Dictionary<Engine.Matching.FeatureGroup, double>();
+        foreach (var grouping in Enum.GetValues<GroupingPolicy>())
+        {
+            progress?.Report($"training with {grouping} groups");
+            TrainedModel trained;
+            try
+            {
+                trained = TrainingPipeline.Train(history.Train, settings with { Grouping = grouping }, LearnedName(grouping), ct: ct);
+            }
+            catch (InvalidOperationException e)
+            {
+                progress?.Report($"skipped {grouping}: {e.Message}");
+                continue;
+            }
+
+            policies.Add(new EvaluatedPolicy(LearnedName(grouping), trained.Model));
+            models.Add(new ModelSummary(LearnedName(grouping), grouping, trained.TrainRows, trained.TrainQueries, trained.Model.Model.TreeCount, trained.Duration.TotalSeconds));
+            if (grouping == settings.Grouping)
+            {
+                iterations = trained.Model.Model.Iterations;
+                importance = EvaluationReport.Importance(trained.Model.Model);
+            }
+        }
+
+        policies.Add(TrainingPipeline.Baseline);
+        policies.Add(EvaluatedPolicy.Random);
+        progress?.Report("scoring the holdout's observed labels");
+        var holdout = TrainingSet.Build(history.Holdout, GroupingPolicy.Cohort);
+        var observed = Evaluation.Observed(holdout, policies, settings.EvaluationSeed);
+
+        IReadOnlyList<TruthMetrics>? truthMetrics = null;
+        var holdoutClients = 0;
+        if (truth is not null)
+        {
+            progress?.Report("evaluating against the true alliance");
+            var clients = await shortlists.FirstRequestsAsync(history.Cutoff, asOf, ct);
+            holdoutClients = clients.Count;
+            var directory = await therapists.ActiveProfilesAsync(ct);
+            var tracks = await feedback.TrackRecordsAsync(history.Cutoff, ct);
+            truthMetrics = Evaluation.AgainstTruth(clients, directory, tracks, truth,
+                [.. policies, EvaluatedPolicy.RankableOracle, EvaluatedPolicy.Oracle], Evaluation.DefaultCandidates, settings.EvaluationSeed);
+        }
+
+        var targets = EvaluationReport.Check(LearnedName(settings.Grouping), TrainingPipeline.Baseline.Name, observed, truthMetrics);
+        return new EvaluationReport(clock.GetUtcNow(), history.From, history.Cutoff, asOf, history.Train.Count, history.Holdout.Count, holdoutClients,
+            models, observed, truthMetrics, iterations, importance, targets);
+    }
+}

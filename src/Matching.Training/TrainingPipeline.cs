@@ -1,0 +1,71 @@
+using System.Diagnostics;
+using Matching.Data;
+using Matching.Engine.Learning;
+using Matching.Engine.Matching;
+using Matching.Engine.Ranking;
+
+namespace Matching.Training;
+
+/// <summary>The labeled matches known at a moment, split by time.</summary>
+/// <param name="AsOf">Feedback known up to this moment.</param>
+/// <param name="Cutoff">Matches shown before it train; the rest are the holdout.</param>
+/// <param name="Train">Training matches.</param>
+/// <param name="Holdout">Holdout matches.</param>
+public sealed record LabeledHistory(DateTimeOffset AsOf, DateTimeOffset Cutoff, IReadOnlyList<LabeledPair> Train, IReadOnlyList<LabeledPair> Holdout)
+{
+    /// <summary>The earliest match.</summary>
+    public DateTimeOffset From => Train.Concat(Holdout).Select(p => p.ShownAt).DefaultIfEmpty(AsOf).Min();
+}
+
+/// <summary>A trained model with what it was trained on and how long it took.</summary>
+public sealed record TrainedModel(LearnedRankingModel Model, int TrainRows, int TrainQueries, int ValidRows, int ValidQueries, TimeSpan Duration);
+
+/// <summary>Loads labeled history from the store, trains, and evaluates.</summary>
+public static class TrainingPipeline
+{
+    /// <summary>Too few labeled matches to train on.</summary>
+    public const int MinimumLabeledMatches = 200;
+
+    /// <summary>Labeled matches known at <paramref name="asOf"/>, split by time.</summary>
+    /// <exception cref="InvalidOperationException">Fewer than <see cref="MinimumLabeledMatches"/> labeled matches.</exception>
+    public static async Task<LabeledHistory> LoadAsync(FeedbackStore feedback, DateTimeOffset asOf, TrainingSettings settings, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(feedback);
+        ArgumentNullException.ThrowIfNull(settings);
+        var pairs = (await feedback.LabeledPairsAsync(asOf, ct)).Where(p => AllianceLabel.Grade(p) is not null).ToList();
+        if (pairs.Count < MinimumLabeledMatches)
+        {
+            throw new InvalidOperationException($"Only {pairs.Count} labeled matches up to {asOf:u}; at least {MinimumLabeledMatches} are needed to train.");
+        }
+
+        var cutoff = TrainingSet.CutoffAt(pairs, 1 - settings.HoldoutFraction);
+        var (train, holdout) = TrainingSet.SplitByTime(pairs, cutoff);
+        return new LabeledHistory(asOf, cutoff, train, holdout);
+    }
+
+    /// <summary>Trains on <paramref name="pairs"/>, early-stopping on its newest <see cref="TrainingSettings.ValidationFraction"/>.</summary>
+    public static TrainedModel Train(IReadOnlyList<LabeledPair> pairs, TrainingSettings settings, string version, IProgress<IterationMetrics>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        ArgumentNullException.ThrowIfNull(settings);
+        var watch = Stopwatch.StartNew();
+        var cutoff = TrainingSet.CutoffAt(pairs, 1 - settings.ValidationFraction);
+        var (fit, valid) = TrainingSet.SplitByTime(pairs, cutoff);
+        var fitData = TrainingSet.Build(fit, settings.Grouping);
+        var validData = TrainingSet.Build(valid, settings.Grouping);
+        if (fitData.QueryCount == 0)
+        {
+            throw new InvalidOperationException($"Grouping {settings.Grouping} leaves no query with two or more labeled matches.");
+        }
+
+        var model = LambdaMartTrainer.Train(fitData, validData.QueryCount > 0 ? validData : null, settings.Model, progress, ct);
+        var learned = new LearnedRankingModel(version, model, LearnedRankingModel.MeasureScales(model, fitData));
+        return new TrainedModel(learned, fitData.Rows, fitData.QueryCount, validData.Rows, validData.QueryCount, watch.Elapsed);
+    }
+
+    /// <summary>A version name for a model trained at <paramref name="at"/>.</summary>
+    public static string VersionAt(DateTimeOffset at) => $"lambdamart-{at.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}";
+
+    /// <summary>The rule-based baseline as an evaluated policy.</summary>
+    public static EvaluatedPolicy Baseline { get; } = new(RuleBasedScorer.VersionName, RuleBasedScorer.Instance);
+}

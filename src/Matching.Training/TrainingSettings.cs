@@ -1,0 +1,40 @@
+using Matching.Engine.Learning;
+using Matching.Engine.Ranking;
+
+namespace Matching.Training;
+
+/// <summary>How a model is trained from the store. Defaults suit a few thousand labeled matches.</summary>
+public sealed record TrainingSettings
+{
+    /// <summary>Share of the labeled matches, newest first, held out for evaluation. Default 0.2.</summary>
+    public double HoldoutFraction { get; init; } = 0.2;
+
+    /// <summary>Share of the training period, newest first, used for early stopping. Default 0.15.</summary>
+    public double ValidationFraction { get; init; } = 0.15;
+
+    /// <summary>How matches are grouped into queries. Default cohorts (see <see cref="GroupingPolicy.Cohort"/>).</summary>
+    public GroupingPolicy Grouping { get; init; } = GroupingPolicy.Cohort;
+
+    /// <summary>
+    /// LambdaMART parameters. Labels are noisy (one session's reliability is about .77) and
+    /// data are thousands of rows, not millions: small trees, slow shrinkage, bagging, and early
+    /// stopping on the validation period's NDCG@10.
+    /// </summary>
+    public LambdaMartOptions Model { get; init; } = new()
+    {
+        Trees = 300,
+        Leaves = 8,
+        LearningRate = 0.05,
+        MinLeafRows = 40,
+        MinLeafHessian = 1,
+        L2 = 5,
+        BaggingFraction = 0.8,
+        FeatureFraction = 0.8,
+        EarlyStoppingRounds = 40,
+        Seed = 1,
+        Threads = 1,
+    };
+
+    /// <summary>Seed of the evaluation's random choices. Default 1.</summary>
+    public int EvaluationSeed { get; init; } = 1;
+}
