@@ -32,7 +32,8 @@ public sealed class MatchingDatabase : IAsyncDisposable
                     cs = $"Data Source={Path.Combine(options.DataFolder, "matching.db")}";
                 }
 
-                var builder = new SqliteConnectionStringBuilder(cs) { ForeignKeys = true, DefaultTimeout = 30 };
+                // Default Timeout (how long a command waits out SQLITE_BUSY, 30 s unless set) is left to the connection string.
+                var builder = new SqliteConnectionStringBuilder(cs) { ForeignKeys = true };
                 if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder)
                 {
                     Directory.CreateDirectory(folder);
