@@ -137,14 +137,14 @@ public class FeedbackStoreTests(DatabaseEngine engine) : DatabaseTest(engine)
     }
 
     [Test]
-    public async Task Track_records_count_only_ratings_before_the_cut_off()
+    public async Task Track_records_count_only_ratings_made_up_to_the_moment_asked()
     {
         var shortlist = await SaveShortlistAsync("c-1", Goal.Anxiety, "t-1", "t-2");
         var cutOff = ManualClock.Start.AddDays(1);
         await Store.SaveManyAsync(
             [
                 Rating(shortlist, "t-1", 0.4, cutOff.AddSeconds(-1)),
-                Rating(shortlist, "t-1", 1.0, cutOff), // at the cut-off: not before it
+                Rating(shortlist, "t-1", 1.0, cutOff), // at the moment asked: known
                 Rating(shortlist, "t-1", 1.0, cutOff.AddDays(3)),
                 Rating(shortlist, "t-2", 1.0, cutOff.AddMinutes(1)),
             ],
@@ -155,10 +155,10 @@ public class FeedbackStoreTests(DatabaseEngine engine) : DatabaseTest(engine)
         Assert.That(records.Keys, Is.EqualTo(new[] { "t-1" }));
         Assert.Multiple(() =>
         {
-            Assert.That(records["t-1"].Ratings, Is.EqualTo(1));
-            Assert.That(records["t-1"].MeanAlliance, Is.EqualTo(0.4).Within(1e-9));
-            Assert.That(records["t-1"].ByGoal[Goal.Anxiety].Ratings, Is.EqualTo(1));
-            Assert.That(records["t-1"].ByGoal[Goal.Anxiety].MeanAlliance, Is.EqualTo(0.4).Within(1e-9));
+            Assert.That(records["t-1"].Ratings, Is.EqualTo(2));
+            Assert.That(records["t-1"].MeanAlliance, Is.EqualTo(0.7).Within(1e-9));
+            Assert.That(records["t-1"].ByGoal[Goal.Anxiety].Ratings, Is.EqualTo(2));
+            Assert.That(records["t-1"].ByGoal[Goal.Anxiety].MeanAlliance, Is.EqualTo(0.7).Within(1e-9));
         });
         Assert.That(await Store.TrackRecordsAsync(ManualClock.Start), Is.Empty);
     }
