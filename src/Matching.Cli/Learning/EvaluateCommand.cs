@@ -18,8 +18,17 @@ internal static class EvaluateCommand
         var truth = new Option<FileInfo?>("--truth") { Description = "The simulator's truth file, for metrics against the true alliance." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Report folder.", DefaultValueFactory = _ => new DirectoryInfo("reports/evaluation") };
         var holdout = new Option<double>("--holdout") { Description = "Share of labeled matches, newest, held out.", DefaultValueFactory = _ => new TrainingSettings().HoldoutFraction };
+        var model = new TrainingSettings().Model;
+        var trees = new Option<int>("--trees") { Description = "Most boosting rounds.", DefaultValueFactory = _ => model.Trees };
+        var leaves = new Option<int>("--leaves") { Description = "Leaves per tree.", DefaultValueFactory = _ => model.Leaves };
+        var learningRate = new Option<double>("--learning-rate") { Description = "Shrinkage.", DefaultValueFactory = _ => model.LearningRate };
+        var minLeafRows = new Option<int>("--min-leaf-rows") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => model.MinLeafRows };
+        var earlyStopping = new Option<int>("--early-stopping") { Description = "Rounds without validation gain before stopping.", DefaultValueFactory = _ => model.EarlyStoppingRounds };
         var database = new DatabaseOptionsBinding();
-        var command = new Command("evaluate", "Train on the older history, evaluate on the newer, and write a report.") { truth, output, holdout };
+        var command = new Command("evaluate", "Train on the older history, evaluate on the newer, and write a report.")
+        {
+            truth, output, holdout, trees, leaves, learningRate, minLeafRows, earlyStopping,
+        };
         database.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -43,10 +52,22 @@ internal static class EvaluateCommand
             EvaluationReport report;
             try
             {
-                report = await evaluator.RunAsync(new TrainingSettings { HoldoutFraction = parse.GetValue(holdout) }, hidden,
+                var settings = new TrainingSettings
+                {
+                    HoldoutFraction = parse.GetValue(holdout),
+                    Model = model with
+                    {
+                        Trees = parse.GetValue(trees),
+                        Leaves = parse.GetValue(leaves),
+                        LearningRate = parse.GetValue(learningRate),
+                        MinLeafRows = parse.GetValue(minLeafRows),
+                        EarlyStoppingRounds = parse.GetValue(earlyStopping),
+                    },
+                };
+                report = await evaluator.RunAsync(settings, hidden,
                     new Progress<string>(s => console.MarkupLineInterpolated($"[grey]{s}[/]")), ct);
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException)
             {
                 console.MarkupLineInterpolated($"[red]{e.Message}[/]");
                 return 2;

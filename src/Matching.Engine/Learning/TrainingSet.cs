@@ -83,6 +83,13 @@ public static class TrainingSet
     /// <summary>Length of a cohort window.</summary>
     public static readonly TimeSpan CohortWindow = TimeSpan.FromDays(28);
 
+    /// <summary>
+    /// Most matches in one cohort query: a larger cohort is cut, in arrival order, into queries of
+    /// at most this many, so LambdaRank compares every pair in a query rather than only the pairs
+    /// that touch its top ranks.
+    /// </summary>
+    public const int MaxCohortSize = 16;
+
     /// <summary>Splits by time: pairs shown before the cutoff train, the rest are the holdout.</summary>
     public static (IReadOnlyList<LabeledPair> Train, IReadOnlyList<LabeledPair> Holdout) SplitByTime(IReadOnlyList<LabeledPair> pairs, DateTimeOffset cutoff)
     {
@@ -121,9 +128,13 @@ public static class TrainingSet
 
         var groups = labeled
             .GroupBy(x => Key(x.Pair), StringComparer.Ordinal)
-            .Where(g => g.Count() > 1)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => g.OrderBy(x => x.Pair.ShownAt).ThenBy(x => x.Pair.ShortlistId).ToList())
+            .SelectMany(g =>
+            {
+                var ordered = g.OrderBy(x => x.Pair.ShownAt).ThenBy(x => x.Pair.ShortlistId).ToList();
+                return grouping == GroupingPolicy.Cohort ? ordered.Chunk(MaxCohortSize).Select(c => c.ToList()) : [ordered];
+            })
+            .Where(g => g.Count > 1)
             .ToList();
         var rows = groups.Sum(g => g.Count);
         var n = PairFeatures.Count;
