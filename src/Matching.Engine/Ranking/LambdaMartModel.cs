@@ -116,6 +116,9 @@ public sealed partial class LambdaMartModel
             nodeBase += tree.InternalCount;
             leafBase += tree.LeafCount;
         }
+
+        // A read-only view, so the shared model cannot be changed through a cast.
+        FeatureImportance = Array.AsReadOnly(_featureImportance);
     }
 
     /// <summary>Number of features a row must have.</summary>
@@ -137,7 +140,7 @@ public sealed partial class LambdaMartModel
     public int TreeCount => _trees.Length;
 
     /// <summary>Total split gain of each feature over all trees (the usual "gain" importance).</summary>
-    public IReadOnlyList<double> FeatureImportance => _featureImportance;
+    public IReadOnlyList<double> FeatureImportance { get; }
 
     internal IReadOnlyList<RegressionTree> Trees => _trees;
 
