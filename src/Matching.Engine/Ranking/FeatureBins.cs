@@ -11,17 +11,39 @@ namespace Matching.Engine.Ranking;
 /// </remarks>
 internal sealed class FeatureBins
 {
-    /// <summary>Rows sampled per feature to find the quantiles (LightGBM's default sample size).</summary>
-    private const int QuantileSampleRows = 200_000;
+    /// <summary>Rows sampled per feature to find the quantiles: about 200 per bin at 255 bins.</summary>
+    private const int QuantileSampleRows = 50_000;
 
     /// <summary>Rows binned together so a block of row-major input stays in cache across features.</summary>
     private const int RowBlock = 512;
+
+    /// <summary>A bin holding at least this share of the rows is skipped while building histograms (see <see cref="DefaultBin"/>).</summary>
+    private const double DefaultBinShare = 0.8;
 
     private FeatureBins(int rows, float[][] upperBounds, byte[][] columns)
     {
         Rows = rows;
         UpperBounds = upperBounds;
         Columns = columns;
+        DefaultBin = new int[upperBounds.Length];
+        Span<int> counts = stackalloc int[256];
+        for (var f = 0; f < upperBounds.Length; f++)
+        {
+            counts.Clear();
+            foreach (var bin in columns[f])
+            {
+                counts[bin]++;
+            }
+
+            var most = 0;
+            for (var b = 1; b < upperBounds[f].Length; b++)
+            {
+                most = counts[b] > counts[most] ? b : most;
+            }
+
+            DefaultBin[f] = rows > 0 && counts[most] >= DefaultBinShare * rows ? most : -1;
+        }
+
         BinOffsets = new int[upperBounds.Length + 1];
         for (var f = 0; f < upperBounds.Length; f++)
         {
@@ -35,6 +57,12 @@ internal sealed class FeatureBins
 
     /// <summary>Per feature, the inclusive upper value of each bin; the last is +∞.</summary>
     public float[][] UpperBounds { get; }
+
+    /// <summary>
+    /// Per feature, the bin that holds most rows when it holds at least 80% of them (0 in a sparse
+    /// feature), else −1. Histogram passes skip its rows and derive it from the leaf totals.
+    /// </summary>
+    public int[] DefaultBin { get; }
 
     /// <summary>Per feature, the bin of every row.</summary>
     public byte[][] Columns { get; }
@@ -56,21 +84,27 @@ internal sealed class FeatureBins
         // Evenly strided rows, not random ones: the bins then depend only on the data.
         var sampleCount = Math.Min(rows, QuantileSampleRows);
         var stride = rows / (double)Math.Max(1, sampleCount);
-        Parallel.For(0, featureCount, parallel, () => new float[sampleCount], (f, _, sample) =>
+        var sample = new float[sampleCount];
+        for (var f = 0; f < featureCount; f++)
         {
+            // Zeros are counted, not sorted: most features of ranking data are mostly 0.
             var n = 0;
+            var zeros = 0;
             for (var i = 0; i < sampleCount; i++)
             {
-                var value = data.Features[(long)(int)(i * stride) * featureCount + f];
-                if (!float.IsNaN(value))
+                var value = data.Features[((long)(int)(i * stride) * featureCount) + f];
+                if (value == 0)
+                {
+                    zeros++;
+                }
+                else if (!float.IsNaN(value))
                 {
                     sample[n++] = value;
                 }
             }
 
-            upperBounds[f] = FindUpperBounds(sample.AsSpan(0, n), maxBins);
-            return sample;
-        }, static _ => { });
+            upperBounds[f] = FindUpperBounds(sample.AsSpan(0, n), zeros, maxBins);
+        }
 
         var columns = new byte[featureCount][];
         for (var f = 0; f < featureCount; f++)
@@ -105,18 +139,14 @@ internal sealed class FeatureBins
             return 0;
         }
 
-        int lo = 0, hi = upperBounds.Length - 1;
-        while (lo < hi)
+        // Branch-free lower bound: the comparisons are unpredictable, the selects are not.
+        var lo = 0;
+        var n = upperBounds.Length;
+        while (n > 1)
         {
-            var mid = (lo + hi) >> 1;
-            if (value <= upperBounds[mid])
-            {
-                hi = mid;
-            }
-            else
-            {
-                lo = mid + 1;
-            }
+            var half = n >> 1;
+            lo = value > upperBounds[lo + half - 1] ? lo + half : lo;
+            n -= half;
         }
 
         return lo;
@@ -127,21 +157,29 @@ internal sealed class FeatureBins
     /// neighbouring distinct values. A value frequent enough to fill a bin on its own (0 in sparse
     /// features) gets its own bin instead of being merged with its neighbours.
     /// </summary>
-    internal static float[] FindUpperBounds(Span<float> sample, int maxBins)
+    internal static float[] FindUpperBounds(Span<float> nonZero, int zeros, int maxBins)
     {
-        if (sample.IsEmpty)
+        if (nonZero.IsEmpty)
         {
             return [float.PositiveInfinity];
         }
 
-        sample.Sort();
+        nonZero.Sort();
         var distinct = new List<float>();
         var counts = new List<int>();
-        for (var i = 0; i < sample.Length; i++)
+        var zeroPlaced = zeros == 0;
+        for (var i = 0; i < nonZero.Length; i++)
         {
-            if (i == 0 || sample[i] != sample[i - 1])
+            if (!zeroPlaced && nonZero[i] > 0)
             {
-                distinct.Add(sample[i]);
+                distinct.Add(0f);
+                counts.Add(zeros);
+                zeroPlaced = true;
+            }
+
+            if (distinct.Count == 0 || nonZero[i] != distinct[^1])
+            {
+                distinct.Add(nonZero[i]);
                 counts.Add(1);
             }
             else
@@ -150,6 +188,13 @@ internal sealed class FeatureBins
             }
         }
 
+        if (!zeroPlaced)
+        {
+            distinct.Add(0f);
+            counts.Add(zeros);
+        }
+
+        var total = (double)(nonZero.Length + zeros);
         var bounds = new List<float>();
         if (distinct.Count <= maxBins)
         {
@@ -160,7 +205,6 @@ internal sealed class FeatureBins
         }
         else
         {
-            var total = (double)sample.Length;
             var perBin = total / maxBins;
             var cumulative = 0L;
             var inBin = 0L;

@@ -64,10 +64,18 @@ public static class LambdaMartTrainer
         var watched = options.EvalAt.Count - 1;
         var bestIteration = 0;
         var bestValid = double.NegativeInfinity;
+        IReadOnlyList<double>? pendingValid = null;
         for (var iteration = 1; iteration <= options.Trees; iteration++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            objective.Compute(scores, gradients, hessians);
+
+            // Ranking the queries for the gradients also measures the previous round's training NDCG.
+            var trainNdcg = objective.Compute(scores, gradients, hessians);
+            if (iteration > 1)
+            {
+                Record(iterations, progress, new IterationMetrics(iteration - 1, trainNdcg, pendingValid));
+            }
+
             var (inBag, outCount) = DrawBag(random, options.BaggingFraction, bag, outOfBag);
             var features = DrawFeatures(random, options.FeatureFraction, splittable);
             var grown = learner.Grow(gradients, hessians, bag.AsSpan(0, inBag), features);
@@ -92,38 +100,42 @@ public static class LambdaMartTrainer
                 scores[row] += tree.LeafValue[LeafOfBinnedRow(grown, bins, row)];
             }
 
-            if (valid is not null && validScores is not null)
+            if (valid is null || validScores is null || validEval is null)
             {
-                for (var r = 0; r < valid.Rows; r++)
-                {
-                    validScores[r] += tree.LeafValue[LeafOfRow(tree, valid.Row(r))];
-                }
+                continue;
             }
 
-            var metrics = new IterationMetrics(iteration, trainEval.Evaluate(scores), validEval?.Evaluate(validScores));
-            iterations.Add(metrics);
-            progress?.Report(metrics);
-
-            if (metrics.ValidNdcg is { } validNdcg)
+            for (var r = 0; r < valid.Rows; r++)
             {
-                if (validNdcg[watched] > bestValid)
-                {
-                    bestValid = validNdcg[watched];
-                    bestIteration = iteration;
-                }
-                else if (options.EarlyStoppingRounds > 0 && iteration - bestIteration >= options.EarlyStoppingRounds)
-                {
-                    break;
-                }
+                validScores[r] += tree.LeafValue[LeafOfRow(tree, valid.Row(r))];
+            }
+
+            var validNdcg = validEval.Evaluate(validScores);
+            pendingValid = validNdcg;
+            if (validNdcg[watched] > bestValid)
+            {
+                bestValid = validNdcg[watched];
+                bestIteration = iteration;
+            }
+            else if (options.EarlyStoppingRounds > 0 && iteration - bestIteration >= options.EarlyStoppingRounds)
+            {
+                break;
             }
         }
 
+        Record(iterations, progress, new IterationMetrics(trees.Count, trainEval.Evaluate(scores), pendingValid));
         if (valid is null || options.EarlyStoppingRounds == 0)
         {
             bestIteration = trees.Count;
         }
 
         return new LambdaMartModel(trees.GetRange(0, bestIteration), train.FeatureCount, train.FeatureNames, options, iterations, bestIteration);
+    }
+
+    private static void Record(List<IterationMetrics> iterations, IProgress<IterationMetrics>? progress, IterationMetrics metrics)
+    {
+        iterations.Add(metrics);
+        progress?.Report(metrics);
     }
 
     /// <summary>Bernoulli row sampling; both lists come out ascending.</summary>

@@ -58,6 +58,15 @@ internal sealed class TreeLearner
     /// <summary>Below this many (row × feature) updates a histogram pass is not worth a thread hand-off.</summary>
     private const long ParallelWorkThreshold = 65_536;
 
+    /// <summary>Partial histograms per feature pass (see <see cref="Build"/>).</summary>
+    private const int SubHistograms = 4;
+
+    /// <summary>Below this many rows per bin, clearing and merging partial histograms costs more than it saves.</summary>
+    private const int SubHistogramMinRowsPerBin = 8;
+
+    private const int MaxBinsPerFeature = 256;
+
+    private readonly HistogramBin[] _serialScratch = new HistogramBin[SubHistograms * MaxBinsPerFeature];
     private readonly FeatureBins _bins;
     private readonly int _maxLeaves;
     private readonly int _minLeafRows;
@@ -126,11 +135,11 @@ internal sealed class TreeLearner
 
         // The root: build its histogram and best split (the "large" slots are unused here).
         GatherOrdered(gradients, hessians, 0, rootCount);
-        ForEachFeature(features, rootCount, i =>
+        ForEachFeature(features, rootCount, (i, scratch) =>
         {
             var f = features[i];
             var hist = FeatureSlice(_histogramPool[0], f);
-            Build(hist, _bins.Columns[f], 0, rootCount);
+            Build(hist, f, 0, rootCount, g, h, scratch);
             _smallCandidates[i] = BestSplit(f, hist, g, h, rootCount);
         });
         _leafBest[0] = Reduce(_smallCandidates, features.Length);
@@ -213,12 +222,12 @@ internal sealed class TreeLearner
             var smallPool = _histogramPool[smallHistogram];
             var largePool = _histogramPool[parentHistogram];
             GatherOrdered(gradients, hessians, smallBegin, smallCount);
-            ForEachFeature(features, smallCount, i =>
+            ForEachFeature(features, smallCount, (i, scratch) =>
             {
                 var f = features[i];
                 var smallHist = FeatureSlice(smallPool, f);
                 var largeHist = FeatureSlice(largePool, f);
-                Build(smallHist, _bins.Columns[f], smallBegin, smallCount);
+                Build(smallHist, f, smallBegin, smallCount, smallG, smallH, scratch);
                 Subtract(largeHist, smallHist);
                 _smallCandidates[i] = BestSplit(f, smallHist, smallG, smallH, smallCount);
                 _largeCandidates[i] = BestSplit(f, largeHist, largeG, largeH, largeCount);
@@ -230,19 +239,23 @@ internal sealed class TreeLearner
         return tree;
     }
 
-    private void ForEachFeature(int[] features, int rows, Action<int> body)
+    private void ForEachFeature(int[] features, int rows, Action<int, HistogramBin[]> body)
     {
         if (_threads == 1 || (long)rows * features.Length < ParallelWorkThreshold)
         {
             for (var i = 0; i < features.Length; i++)
             {
-                body(i);
+                body(i, _serialScratch);
             }
 
             return;
         }
 
-        Parallel.For(0, features.Length, _parallel, body);
+        Parallel.For(0, features.Length, _parallel, () => new HistogramBin[SubHistograms * MaxBinsPerFeature], (i, _, scratch) =>
+        {
+            body(i, scratch);
+            return scratch;
+        }, static _ => { });
     }
 
     private static SplitCandidate Reduce(SplitCandidate[] candidates, int count)
@@ -276,26 +289,123 @@ internal sealed class TreeLearner
         }
     }
 
-    private void Build(Span<HistogramBin> hist, byte[] column, int begin, int count)
+    /// <summary>
+    /// Accumulates the leaf's rows into the feature's histogram. Large leaves use four interleaved
+    /// partial histograms merged at the end: consecutive rows often share a bin (0 in sparse
+    /// features), and one histogram would make every update wait for the previous one's store.
+    /// </summary>
+    private void Build(Span<HistogramBin> hist, int feature, int begin, int count, double totalGradient, double totalHessian, HistogramBin[] scratch)
     {
-        hist.Clear();
-        ref var bins = ref MemoryMarshal.GetReference(hist);
-        ref var rows = ref MemoryMarshal.GetArrayDataReference(_rowIndex);
-        ref var col = ref MemoryMarshal.GetArrayDataReference(column);
-        ref var og = ref MemoryMarshal.GetArrayDataReference(_orderedGradients);
-        ref var oh = ref MemoryMarshal.GetArrayDataReference(_orderedHessians);
+        var column = _bins.Columns[feature];
         if ((uint)(begin + count) > (uint)_rowIndex.Length || column.Length != _rowIndex.Length)
         {
             throw new InvalidOperationException("Histogram range outside the row index.");
         }
 
-        for (var i = 0; i < count; i++)
+        // Every index below is in range: rows come from _rowIndex[begin..begin+count), each row
+        // is < column.Length, and a bin is < hist.Length because the bins were built with it.
+        ref var rows = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_rowIndex), begin);
+        ref var col = ref MemoryMarshal.GetArrayDataReference(column);
+        ref var og = ref MemoryMarshal.GetArrayDataReference(_orderedGradients);
+        ref var oh = ref MemoryMarshal.GetArrayDataReference(_orderedHessians);
+        var bins = hist.Length;
+        var defaultBin = _bins.DefaultBin[feature];
+        if (defaultBin >= 0)
         {
-            var row = Unsafe.Add(ref rows, begin + i);
-            ref var bin = ref Unsafe.Add(ref bins, Unsafe.Add(ref col, row));
-            bin.Gradient += Unsafe.Add(ref og, i);
-            bin.Hessian += Unsafe.Add(ref oh, i);
-            bin.Count++;
+            // Most rows sit in the default bin: skip them (a well-predicted branch) and give the
+            // bin what the leaf's totals leave over.
+            hist.Clear();
+            ref var h0 = ref MemoryMarshal.GetReference(hist);
+            for (var i = 0; i < count; i++)
+            {
+                var binIndex = Unsafe.Add(ref col, Unsafe.Add(ref rows, i));
+                if (binIndex != defaultBin)
+                {
+                    ref var bin = ref Unsafe.Add(ref h0, binIndex);
+                    bin.Gradient += Unsafe.Add(ref og, i);
+                    bin.Hessian += Unsafe.Add(ref oh, i);
+                    bin.Count++;
+                }
+            }
+
+            double otherG = 0, otherH = 0;
+            var otherCount = 0;
+            for (var k = 0; k < bins; k++)
+            {
+                otherG += hist[k].Gradient;
+                otherH += hist[k].Hessian;
+                otherCount += hist[k].Count;
+            }
+
+            var rest = count - otherCount;
+            hist[defaultBin] = rest == 0
+                ? default
+                : new HistogramBin { Gradient = totalGradient - otherG, Hessian = Math.Max(totalHessian - otherH, 0), Count = rest };
+            return;
+        }
+
+        if (count < SubHistogramMinRowsPerBin * bins)
+        {
+            hist.Clear();
+            ref var h0 = ref MemoryMarshal.GetReference(hist);
+            for (var i = 0; i < count; i++)
+            {
+                ref var bin = ref Unsafe.Add(ref h0, Unsafe.Add(ref col, Unsafe.Add(ref rows, i)));
+                bin.Gradient += Unsafe.Add(ref og, i);
+                bin.Hessian += Unsafe.Add(ref oh, i);
+                bin.Count++;
+            }
+
+            return;
+        }
+
+        var parts = scratch.AsSpan(0, SubHistograms * bins);
+        parts.Clear();
+        ref var a = ref MemoryMarshal.GetReference(parts);
+        ref var b = ref Unsafe.Add(ref a, bins);
+        ref var c = ref Unsafe.Add(ref a, 2 * bins);
+        ref var d = ref Unsafe.Add(ref a, 3 * bins);
+        var i4 = 0;
+        for (; i4 + 4 <= count; i4 += 4)
+        {
+            ref var ba = ref Unsafe.Add(ref a, Unsafe.Add(ref col, Unsafe.Add(ref rows, i4)));
+            ref var bb = ref Unsafe.Add(ref b, Unsafe.Add(ref col, Unsafe.Add(ref rows, i4 + 1)));
+            ref var bc = ref Unsafe.Add(ref c, Unsafe.Add(ref col, Unsafe.Add(ref rows, i4 + 2)));
+            ref var bd = ref Unsafe.Add(ref d, Unsafe.Add(ref col, Unsafe.Add(ref rows, i4 + 3)));
+            ba.Gradient += Unsafe.Add(ref og, i4);
+            ba.Hessian += Unsafe.Add(ref oh, i4);
+            ba.Count++;
+            bb.Gradient += Unsafe.Add(ref og, i4 + 1);
+            bb.Hessian += Unsafe.Add(ref oh, i4 + 1);
+            bb.Count++;
+            bc.Gradient += Unsafe.Add(ref og, i4 + 2);
+            bc.Hessian += Unsafe.Add(ref oh, i4 + 2);
+            bc.Count++;
+            bd.Gradient += Unsafe.Add(ref og, i4 + 3);
+            bd.Hessian += Unsafe.Add(ref oh, i4 + 3);
+            bd.Count++;
+        }
+
+        for (; i4 < count; i4++)
+        {
+            ref var ba = ref Unsafe.Add(ref a, Unsafe.Add(ref col, Unsafe.Add(ref rows, i4)));
+            ba.Gradient += Unsafe.Add(ref og, i4);
+            ba.Hessian += Unsafe.Add(ref oh, i4);
+            ba.Count++;
+        }
+
+        for (var bin = 0; bin < bins; bin++)
+        {
+            ref readonly var pa = ref Unsafe.Add(ref a, bin);
+            ref readonly var pb = ref Unsafe.Add(ref b, bin);
+            ref readonly var pc = ref Unsafe.Add(ref c, bin);
+            ref readonly var pd = ref Unsafe.Add(ref d, bin);
+            hist[bin] = new HistogramBin
+            {
+                Gradient = (pa.Gradient + pb.Gradient) + (pc.Gradient + pd.Gradient),
+                Hessian = (pa.Hessian + pb.Hessian) + (pc.Hessian + pd.Hessian),
+                Count = pa.Count + pb.Count + pc.Count + pd.Count,
+            };
         }
     }
 
@@ -323,6 +433,12 @@ internal sealed class TreeLearner
         var cl = 0;
         for (var b = 0; b + 1 < hist.Length; b++)
         {
+            if (hist[b].Count == 0)
+            {
+                // An empty bin moves no row: the split after it equals the one before it.
+                continue;
+            }
+
             gl += hist[b].Gradient;
             hl += hist[b].Hessian;
             cl += hist[b].Count;

@@ -1,0 +1,287 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Matching.Engine.Ranking;
+
+namespace Matching.Benchmarks;
+
+/// <summary>
+/// The C# side of <c>bench/compare-xgboost.sh</c>:
+/// <c>compare generate --out DIR</c> writes the synthetic set, and
+/// <c>compare run --ltr DIR --synth DIR --xgb DIR</c> trains, times and scores our LambdaMART with
+/// the same settings as bench/xgb_side.py, evaluates both sides' predictions with one NDCG
+/// implementation and prints the side-by-side table.
+/// </summary>
+internal static class XgboostComparison
+{
+    private const int SyntheticQueries = 2000;
+    private const int SyntheticTestQueries = 500;
+    private const int DocsPerQuery = 100;
+    private const int SyntheticFeatures = 80;
+    private const int CandidateRows = 10_000;
+
+    public static int Run(string[] args)
+    {
+        var options = ParseArgs(args.AsSpan(1));
+        switch (args.FirstOrDefault())
+        {
+            case "generate":
+                Generate(Required(options, "out"));
+                return 0;
+            case "run":
+                Compare(Required(options, "ltr"), Required(options, "synth"), Required(options, "xgb"),
+                    double.Parse(options.GetValueOrDefault("l2", "1"), CultureInfo.InvariantCulture),
+                    int.Parse(options.GetValueOrDefault("seeds", "5"), CultureInfo.InvariantCulture));
+                return 0;
+            case "memory":
+                Memory(int.Parse(options.GetValueOrDefault("rows", "1000000"), CultureInfo.InvariantCulture),
+                    int.Parse(options.GetValueOrDefault("features", "100"), CultureInfo.InvariantCulture));
+                return 0;
+            case "score":
+                ScoreOnly(Required(options, "model"), Required(options, "synth"));
+                return 0;
+            default:
+                Console.Error.WriteLine("usage: compare generate --out DIR | compare run --ltr DIR --synth DIR --xgb DIR [--l2 1] [--seeds 5]");
+                return 2;
+        }
+    }
+
+    private static void Generate(string outDir)
+    {
+        Directory.CreateDirectory(outDir);
+        var train = SyntheticRanking.Generate(SyntheticQueries, DocsPerQuery, SyntheticFeatures, seed: 1);
+        var test = SyntheticRanking.Generate(SyntheticTestQueries, DocsPerQuery, SyntheticFeatures, seed: 2);
+        SyntheticRanking.WriteLetor(train, Path.Combine(outDir, "synth.train"));
+        SyntheticRanking.WriteLetor(test, Path.Combine(outDir, "synth.test"));
+
+        // The scoring benchmark's candidates: the first test rows as raw little-endian float32.
+        using (var file = File.Create(Path.Combine(outDir, "synth.candidates.f32")))
+        {
+            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(test.Features.AsSpan(0, CandidateRows * SyntheticFeatures));
+            file.Write(bytes);
+        }
+
+        File.WriteAllText(Path.Combine(outDir, "synth.candidates.json"),
+            $$"""{"rows": {{CandidateRows}}, "features": {{SyntheticFeatures}}}""");
+        Console.Error.WriteLine($"synthetic set written to {outDir}: {train.Rows} training rows, {test.Rows} test rows, {SyntheticFeatures} features");
+    }
+
+    private static void Compare(string ltrDir, string synthDir, string xgbDir, double l2, int seeds)
+    {
+        using var xgbDocument = JsonDocument.Parse(File.ReadAllText(Path.Combine(xgbDir, "xgb.json")));
+        var xgb = xgbDocument.RootElement;
+        var settings = new LambdaMartOptions { L2 = l2, EvalAt = [10] };
+
+        // ltr-example: NDCG@10 on rank.test and training time, mean over seeds.
+        var ltrTrain = Letor.Read(Path.Combine(ltrDir, "rank.train"), Path.Combine(ltrDir, "rank.train.query"));
+        var ltrTest = Letor.Read(Path.Combine(ltrDir, "rank.test"), Path.Combine(ltrDir, "rank.test.query"), ltrTrain.FeatureCount);
+        LambdaMartTrainer.Train(ltrTrain, ltrTest, settings with { Seed = 99 }); // warm-up (JIT), untimed, as on the XGBoost side
+        double ourNdcg = 0, ourSeconds = 0, xgbNdcg = 0;
+        for (var seed = 0; seed < seeds; seed++)
+        {
+            var clock = Stopwatch.StartNew();
+            var model = LambdaMartTrainer.Train(ltrTrain, ltrTest, settings with { Seed = seed });
+            ourSeconds += clock.Elapsed.TotalSeconds;
+            ourNdcg += Ndcg.Mean(ltrTest, ScoreAll(model, ltrTest), 10);
+            xgbNdcg += Ndcg.Mean(ltrTest, ReadPredictions(Path.Combine(xgbDir, $"xgb-ltr-seed{seed}.txt"), ltrTest.Rows), 10);
+            Console.Error.WriteLine($"ours ltr-example seed {seed}: {clock.Elapsed.TotalSeconds:F2}s");
+        }
+
+        ourNdcg /= seeds;
+        ourSeconds /= seeds;
+        xgbNdcg /= seeds;
+        var xgbLtrSeconds = xgb.GetProperty("ltr_train_seconds").EnumerateArray().Average(static e => e.GetDouble());
+
+        // Synthetic set: one 300-tree run timed at 100 and 300 trees; NDCG@10 of the first 100.
+        var synthTrain = Letor.Read(Path.Combine(synthDir, "synth.train"), Path.Combine(synthDir, "synth.train.query"));
+        var synthTest = Letor.Read(Path.Combine(synthDir, "synth.test"), Path.Combine(synthDir, "synth.test.query"), synthTrain.FeatureCount);
+        var synthClock = Stopwatch.StartNew();
+        var at100 = 0.0;
+        var big = LambdaMartTrainer.Train(synthTrain, synthTest, settings with { Trees = 300 },
+            new InlineProgress(m => { if (m.Iteration == 100) { at100 = synthClock.Elapsed.TotalSeconds; } }));
+        var at300 = synthClock.Elapsed.TotalSeconds;
+        var ourSynthNdcg = big.Iterations[99].ValidNdcg![0];
+        var xgbSynthNdcg = Ndcg.Mean(synthTest, ReadPredictions(Path.Combine(xgbDir, "xgb-synth-100.txt"), synthTest.Rows), 10);
+        Console.Error.WriteLine($"ours synthetic: 100 trees {at100:F2}s, 300 trees {at300:F2}s");
+
+        // Scoring: the same candidate matrix, the 300-tree models, one thread.
+        var (candidates, rows) = ReadCandidates(synthDir);
+        var scores = new double[rows];
+        var ourScoreSeconds = BestTime(() => big.Score(candidates, rows, scores));
+        var ourVisits = big.CountNodeVisits(candidates, rows);
+        var xgbScoreSeconds = Math.Min(xgb.GetProperty("score_seconds_inplace").GetDouble(), xgb.GetProperty("score_seconds_dmatrix").GetDouble());
+        var xgbVisits = xgb.GetProperty("score_node_visits").GetInt64();
+
+        var table = new ComparisonTable();
+        table.Row($"NDCG@10 rank.test (mean of {seeds} seeds)", ourNdcg, xgbNdcg, "F4", higherIsBetter: true);
+        table.Row("NDCG@10 synthetic test (100 trees)", ourSynthNdcg, xgbSynthNdcg, "F4", higherIsBetter: true);
+        table.Row($"train s, ltr-example, 100 trees (mean of {seeds})", ourSeconds, xgbLtrSeconds, "F3", higherIsBetter: false);
+        table.Row($"train s, synthetic {synthTrain.Rows}x{synthTrain.FeatureCount}, 100 trees", at100, xgb.GetProperty("synth_train_seconds_100").GetDouble(), "F2", higherIsBetter: false);
+        table.Row("train s, synthetic, 300 trees", at300, xgb.GetProperty("synth_train_seconds_300").GetDouble(), "F2", higherIsBetter: false);
+        table.Row($"score ns/candidate (300 trees, {rows} rows)", ourScoreSeconds * 1e9 / rows, xgbScoreSeconds * 1e9 / rows, "F1", higherIsBetter: false);
+        table.Row("score ns/node visit", ourScoreSeconds * 1e9 / ourVisits, xgbScoreSeconds * 1e9 / xgbVisits, "F2", higherIsBetter: false);
+        table.Row("node visits per candidate", ourVisits / (double)rows, xgbVisits / (double)rows, "F0", higherIsBetter: false);
+
+        Console.WriteLine();
+        Console.WriteLine($"LambdaMART (Matching.Engine) vs XGBoost {xgb.GetProperty("xgboost_version").GetString()} — 1 thread each, lambda {l2.ToString(CultureInfo.InvariantCulture)}");
+        table.Print();
+        Console.WriteLine();
+        Console.WriteLine("Targets:");
+        Target($"NDCG@10 on rank.test >= XGBoost ({ourNdcg:F4} vs {xgbNdcg:F4})", ourNdcg >= xgbNdcg);
+        Target($"training no slower on ltr-example ({ourSeconds:F3}s vs {xgbLtrSeconds:F3}s)", ourSeconds <= xgbLtrSeconds);
+        Target($"training no slower on synthetic ({at100:F2}s vs {xgb.GetProperty("synth_train_seconds_100").GetDouble():F2}s)", at100 <= xgb.GetProperty("synth_train_seconds_100").GetDouble());
+        Target($"scoring >= 2x faster than XGBoost ({xgbScoreSeconds / ourScoreSeconds:F2}x)", xgbScoreSeconds / ourScoreSeconds >= 2);
+        Target($"scoring <= 3 ns per node visit ({ourScoreSeconds * 1e9 / ourVisits:F2} ns)", ourScoreSeconds * 1e9 / ourVisits <= 3);
+    }
+
+    /// <summary>
+    /// Peak memory of training on rows × features generated in memory (the raw float matrix
+    /// included), to check the 1 GiB budget for 1M × 100.
+    /// </summary>
+    private static void Memory(int rows, int features)
+    {
+        var data = SyntheticRanking.Generate(rows / DocsPerQuery, DocsPerQuery, features, seed: 1);
+        var afterData = System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64;
+        var clock = Stopwatch.StartNew();
+        var model = LambdaMartTrainer.Train(data, null, new LambdaMartOptions { Trees = 3 });
+        var process = System.Diagnostics.Process.GetCurrentProcess();
+        Console.WriteLine($"{data.Rows} x {features}: raw features {data.Features.Length * 4L / (1 << 20)} MiB; peak working set "
+            + $"{afterData / (1 << 20)} MiB after generating, {process.PeakWorkingSet64 / (1 << 20)} MiB after training {model.TreeCount} trees "
+            + $"({clock.Elapsed.TotalSeconds:F1}s)");
+    }
+
+    /// <summary>Times a saved model on the synthetic candidates (for iterating on the scorer).</summary>
+    private static void ScoreOnly(string modelPath, string synthDir)
+    {
+        var model = LambdaMartModel.Load(modelPath);
+        var (candidates, rows) = ReadCandidates(synthDir);
+        var scores = new double[rows];
+        var seconds = BestTime(() => model.Score(candidates, rows, scores));
+        var visits = model.CountNodeVisits(candidates, rows);
+        Console.WriteLine($"{model.TreeCount} trees, {rows} rows: {seconds * 1e9 / rows:F1} ns/candidate, {seconds * 1e9 / visits:F2} ns/node visit, checksum {scores.Sum():R}");
+    }
+
+    private static (float[] Candidates, int Rows) ReadCandidates(string synthDir)
+    {
+        using var metaDocument = JsonDocument.Parse(File.ReadAllText(Path.Combine(synthDir, "synth.candidates.json")));
+        var rows = metaDocument.RootElement.GetProperty("rows").GetInt32();
+        var features = metaDocument.RootElement.GetProperty("features").GetInt32();
+        var candidates = new float[rows * features];
+        using var file = File.OpenRead(Path.Combine(synthDir, "synth.candidates.f32"));
+        file.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(candidates.AsSpan()));
+        return (candidates, rows);
+    }
+
+    private static void Target(string description, bool met)
+        => Console.WriteLine($"  [{(met ? "met " : "MISSED")}] {description}");
+
+    private static double[] ScoreAll(LambdaMartModel model, RankingDataset data)
+    {
+        var scores = new double[data.Rows];
+        model.Score(data.Features, data.Rows, scores);
+        return scores;
+    }
+
+    private static double[] ReadPredictions(string path, int rows)
+    {
+        var lines = File.ReadAllLines(path);
+        if (lines.Length != rows)
+        {
+            throw new InvalidDataException($"{path} has {lines.Length} predictions, expected {rows}.");
+        }
+
+        return Array.ConvertAll(lines, static l => double.Parse(l, CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Best per-call seconds over five batches, each at least 0.2 s long.</summary>
+    private static double BestTime(Action action)
+    {
+        action();
+        var calls = 1;
+        double elapsed;
+        while (true)
+        {
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < calls; i++)
+            {
+                action();
+            }
+
+            elapsed = clock.Elapsed.TotalSeconds;
+            if (elapsed >= 0.2)
+            {
+                break;
+            }
+
+            calls *= 2;
+        }
+
+        var best = elapsed / calls;
+        for (var batch = 1; batch < 5; batch++)
+        {
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < calls; i++)
+            {
+                action();
+            }
+
+            best = Math.Min(best, clock.Elapsed.TotalSeconds / calls);
+        }
+
+        return best;
+    }
+
+    private static Dictionary<string, string> ParseArgs(ReadOnlySpan<string> args)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            result[args[i].TrimStart('-')] = args[i + 1];
+        }
+
+        return result;
+    }
+
+    private static string Required(Dictionary<string, string> options, string name)
+        => options.TryGetValue(name, out var value) ? value : throw new ArgumentException($"--{name} is required.");
+
+    /// <summary>Runs the callback on the training thread, unlike <see cref="Progress{T}"/> which posts to the thread pool.</summary>
+    private sealed class InlineProgress(Action<IterationMetrics> report) : IProgress<IterationMetrics>
+    {
+        public void Report(IterationMetrics value) => report(value);
+    }
+
+    private sealed class ComparisonTable
+    {
+        private readonly List<string[]> _rows = [["metric", "ours", "XGBoost", "ours/XGBoost", "better"]];
+
+        public void Row(string metric, double ours, double xgb, string format, bool higherIsBetter)
+        {
+            var better = ours == xgb ? "tie" : (ours > xgb) == higherIsBetter ? "ours" : "XGBoost";
+            _rows.Add([metric, ours.ToString(format, CultureInfo.InvariantCulture), xgb.ToString(format, CultureInfo.InvariantCulture),
+                (ours / xgb).ToString("F2", CultureInfo.InvariantCulture), better]);
+        }
+
+        public void Print()
+        {
+            var widths = new int[_rows[0].Length];
+            foreach (var row in _rows)
+            {
+                for (var c = 0; c < row.Length; c++)
+                {
+                    widths[c] = Math.Max(widths[c], row[c].Length);
+                }
+            }
+
+            for (var r = 0; r < _rows.Count; r++)
+            {
+                var cells = _rows[r].Select((cell, c) => c == 0 ? cell.PadRight(widths[c]) : cell.PadLeft(widths[c]));
+                Console.WriteLine("| " + string.Join(" | ", cells) + " |");
+                if (r == 0)
+                {
+                    Console.WriteLine("|" + string.Join("|", widths.Select((w, c) => c == 0 ? new string('-', w + 2) : new string('-', w + 1) + ":")) + "|");
+                }
+            }
+        }
+    }
+}
