@@ -40,6 +40,11 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             }
 
             policies.Add(new EvaluatedPolicy(LearnedName(grouping), trained.Model));
+            if (grouping == settings.Grouping)
+            {
+                policies.Add(new EvaluatedPolicy(LearnedName(grouping) + " fit only", new FitOnlyModel(trained.Model)));
+            }
+
             models.Add(new ModelSummary(LearnedName(grouping), grouping, trained.TrainRows, trained.TrainQueries, trained.Model.Model.TreeCount, trained.Duration.TotalSeconds));
             if (grouping == settings.Grouping)
             {

@@ -58,9 +58,25 @@ public static class TrainingPipeline
             throw new InvalidOperationException($"Grouping {settings.Grouping} leaves no query with two or more labeled matches.");
         }
 
-        var model = LambdaMartTrainer.Train(fitData, validData.QueryCount > 0 ? validData : null, settings.Model, progress, ct);
-        var learned = new LearnedRankingModel(version, model, LearnedRankingModel.MeasureScales(model, fitData));
+        var hasValid = validData.QueryCount > 0;
+        var w = settings.BaselineWeight;
+        var model = LambdaMartTrainer.Train(fitData, hasValid ? validData : null, settings.Model, progress, ct,
+            w > 0 ? Prior(fitData, w) : null, w > 0 && hasValid ? Prior(validData, w) : null);
+        var unscaled = new LearnedRankingModel(version, model, new Dictionary<FeatureGroup, double>(), w);
+        var learned = new LearnedRankingModel(version, model, LearnedRankingModel.MeasureScales(unscaled, fitData), w);
         return new TrainedModel(learned, fitData.Rows, fitData.QueryCount, validData.Rows, validData.QueryCount, watch.Elapsed);
+    }
+
+    private static double[] Prior(RankingDataset data, double weight)
+    {
+        var scores = new double[data.Rows];
+        RuleBasedScorer.Instance.Score(data.Features, data.Rows, scores);
+        for (var i = 0; i < scores.Length; i++)
+        {
+            scores[i] *= weight;
+        }
+
+        return scores;
     }
 
     /// <summary>A version name for a model trained at <paramref name="at"/>.</summary>

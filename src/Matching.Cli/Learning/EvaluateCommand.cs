@@ -24,10 +24,11 @@ internal static class EvaluateCommand
         var learningRate = new Option<double>("--learning-rate") { Description = "Shrinkage.", DefaultValueFactory = _ => model.LearningRate };
         var minLeafRows = new Option<int>("--min-leaf-rows") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => model.MinLeafRows };
         var earlyStopping = new Option<int>("--early-stopping") { Description = "Rounds without validation gain before stopping.", DefaultValueFactory = _ => model.EarlyStoppingRounds };
+        var baseline = new Option<double>("--baseline-weight") { Description = "Weight of the rule-based prior the trees are boosted from (0 = from scratch).", DefaultValueFactory = _ => new TrainingSettings().BaselineWeight };
         var database = new DatabaseOptionsBinding();
         var command = new Command("evaluate", "Train on the older history, evaluate on the newer, and write a report.")
         {
-            truth, output, holdout, trees, leaves, learningRate, minLeafRows, earlyStopping,
+            truth, output, holdout, trees, leaves, learningRate, minLeafRows, earlyStopping, baseline,
         };
         database.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -55,6 +56,7 @@ internal static class EvaluateCommand
                 var settings = new TrainingSettings
                 {
                     HoldoutFraction = parse.GetValue(holdout),
+                    BaselineWeight = parse.GetValue(baseline),
                     Model = model with
                     {
                         Trees = parse.GetValue(trees),

@@ -21,6 +21,49 @@ public sealed record EvaluatedPolicy(string Name, IRankingModel? Model, Referenc
     public static EvaluatedPolicy RankableOracle { get; } = new("oracle (therapist + fit)", null, ReferencePolicy.RankableOracle);
 }
 
+/// <summary>
+/// A model scored with the track-record features held at the no-history prior: it ranks on
+/// client-therapist fit alone, the part of alliance that still helps when capacity binds.
+/// </summary>
+public sealed class FitOnlyModel(IRankingModel inner) : IRankingModel
+{
+    /// <inheritdoc />
+    public string Version => inner.Version + "+fit-only";
+
+    /// <inheritdoc />
+    public string FeatureSchemaVersion => inner.FeatureSchemaVersion;
+
+    /// <inheritdoc />
+    public void Score(ReadOnlySpan<float> features, int rows, Span<double> scores)
+    {
+        var copy = features.ToArray();
+        for (var r = 0; r < rows; r++)
+        {
+            Neutralise(copy.AsSpan(r * PairFeatures.Count, PairFeatures.Count));
+        }
+
+        inner.Score(copy, rows, scores);
+    }
+
+    /// <inheritdoc />
+    public void Contributions(ReadOnlySpan<float> row, Span<double> contributions)
+    {
+        var copy = row.ToArray();
+        Neutralise(copy);
+        inner.Contributions(copy, contributions);
+    }
+
+    /// <inheritdoc />
+    public double ContributionScale(FeatureGroup group) => inner.ContributionScale(group);
+
+    private static void Neutralise(Span<float> row)
+    {
+        row[PairFeatures.Index.TrackAlliance] = (float)PairFeatures.PriorAlliance;
+        row[PairFeatures.Index.TrackVolume] = 0;
+        row[PairFeatures.Index.TrackGoalAlliance] = (float)PairFeatures.PriorAlliance;
+    }
+}
+
 /// <summary>Reference policies.</summary>
 public enum ReferencePolicy
 {

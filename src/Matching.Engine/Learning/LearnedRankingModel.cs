@@ -21,8 +21,15 @@ public sealed class LearnedRankingModel : IRankingModel
     private readonly double[] _scales;
 
     /// <summary>Wraps a model; its feature names must be the current schema's.</summary>
+    /// <param name="version">Version name.</param>
+    /// <param name="model">The trees.</param>
+    /// <param name="contributionScales">Contribution scale per group (see <see cref="MeasureScales"/>).</param>
+    /// <param name="baselineWeight">
+    /// Weight of the rule-based prior the trees were boosted from: the score is
+    /// <c>baselineWeight × rule-based score + trees</c>. 0 when trained from scratch.
+    /// </param>
     /// <exception cref="InvalidDataException">The model was trained on another feature schema.</exception>
-    public LearnedRankingModel(string version, LambdaMartModel model, IReadOnlyDictionary<FeatureGroup, double> contributionScales)
+    public LearnedRankingModel(string version, LambdaMartModel model, IReadOnlyDictionary<FeatureGroup, double> contributionScales, double baselineWeight = 0)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(version);
         ArgumentNullException.ThrowIfNull(model);
@@ -33,8 +40,14 @@ public sealed class LearnedRankingModel : IRankingModel
             throw new InvalidDataException($"The model's features ({string.Join(", ", model.FeatureNames)}) are not those of {PairFeatures.SchemaVersion}.");
         }
 
+        if (!double.IsFinite(baselineWeight) || baselineWeight < 0)
+        {
+            throw new InvalidDataException($"Baseline weight {baselineWeight} is not a finite non-negative number.");
+        }
+
         Version = version;
         Model = model;
+        BaselineWeight = baselineWeight;
         _scales = Enum.GetValues<FeatureGroup>().Select(g => contributionScales.TryGetValue(g, out var s) && s > 0 && double.IsFinite(s) ? s : 1e-6).ToArray();
     }
 
@@ -47,12 +60,27 @@ public sealed class LearnedRankingModel : IRankingModel
     /// <summary>The underlying ensemble.</summary>
     public LambdaMartModel Model { get; }
 
+    /// <summary>Weight of the rule-based prior in the score.</summary>
+    public double BaselineWeight { get; }
+
     /// <summary>Contribution scale per group.</summary>
     public IReadOnlyDictionary<FeatureGroup, double> ContributionScales =>
         Enum.GetValues<FeatureGroup>().ToDictionary(g => g, g => _scales[(int)g]);
 
     /// <inheritdoc />
-    public void Score(ReadOnlySpan<float> features, int rows, Span<double> scores) => Model.Score(features, rows, scores);
+    public void Score(ReadOnlySpan<float> features, int rows, Span<double> scores)
+    {
+        Model.Score(features, rows, scores);
+        if (BaselineWeight > 0)
+        {
+            Span<double> prior = rows <= 256 ? stackalloc double[rows] : new double[rows];
+            RuleBasedScorer.Instance.Score(features, rows, prior);
+            for (var r = 0; r < rows; r++)
+            {
+                scores[r] += BaselineWeight * prior[r];
+            }
+        }
+    }
 
     /// <inheritdoc />
     public void Contributions(ReadOnlySpan<float> row, Span<double> contributions)
@@ -60,6 +88,15 @@ public sealed class LearnedRankingModel : IRankingModel
         Span<double> all = stackalloc double[Model.FeatureCount + 1];
         Model.Contributions(row, all);
         all[..PairFeatures.Count].CopyTo(contributions);
+        if (BaselineWeight > 0)
+        {
+            Span<double> prior = stackalloc double[PairFeatures.Count];
+            RuleBasedScorer.Instance.Contributions(row, prior);
+            for (var f = 0; f < PairFeatures.Count; f++)
+            {
+                contributions[f] += BaselineWeight * prior[f];
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -69,13 +106,13 @@ public sealed class LearnedRankingModel : IRankingModel
     /// The 90th percentile of each group's absolute summed contribution over the rows: a fit of
     /// 1 (or 0) then means a pillar pulls as hard as in the strongest tenth of training pairs.
     /// </summary>
-    public static IReadOnlyDictionary<FeatureGroup, double> MeasureScales(LambdaMartModel model, RankingDataset data)
+    public static IReadOnlyDictionary<FeatureGroup, double> MeasureScales(IRankingModel model, RankingDataset data)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(data);
         var groups = Enum.GetValues<FeatureGroup>();
         var sums = groups.ToDictionary(g => g, _ => new List<double>(data.Rows));
-        var contributions = new double[model.FeatureCount + 1];
+        var contributions = new double[PairFeatures.Count];
         var step = Math.Max(1, data.Rows / 5000);
         for (var r = 0; r < data.Rows; r += step)
         {
@@ -111,6 +148,7 @@ public sealed class LearnedRankingModel : IRankingModel
             ["formatVersion"] = ArtifactVersion,
             ["version"] = Version,
             ["featureSchema"] = FeatureSchemaVersion,
+            ["baselineWeight"] = BaselineWeight,
             ["contributionScales"] = new JsonObject(Enum.GetValues<FeatureGroup>().Select(g => KeyValuePair.Create(g.ToString(), (JsonNode?)_scales[(int)g]))),
             ["model"] = JsonNode.Parse(buffer.ToArray()),
         };
@@ -141,35 +179,82 @@ public sealed class LearnedRankingModel : IRankingModel
             throw new InvalidDataException($"Ranker artifact is not valid JSON: {e.Message}", e);
         }
 
-        if (root is not JsonObject o || (string?)o["format"] != ArtifactFormat)
+        try
         {
-            throw new InvalidDataException($"Not a {ArtifactFormat} artifact.");
+            if (root is not JsonObject o || (string?)o["format"] != ArtifactFormat)
+            {
+                throw new InvalidDataException($"Not a {ArtifactFormat} artifact.");
+            }
+
+            if ((int?)o["formatVersion"] != ArtifactVersion)
+            {
+                throw new InvalidDataException($"Ranker artifact format version {o["formatVersion"]} is not supported (expected {ArtifactVersion}).");
+            }
+
+            if ((string?)o["featureSchema"] != PairFeatures.SchemaVersion)
+            {
+                throw new InvalidDataException($"Ranker artifact uses feature schema {o["featureSchema"]}; this build serves {PairFeatures.SchemaVersion}.");
+            }
+
+            var version = (string?)o["version"] ?? throw new InvalidDataException("Ranker artifact has no version.");
+            var scales = new Dictionary<FeatureGroup, double>();
+            foreach (var g in Enum.GetValues<FeatureGroup>())
+            {
+                scales[g] = (double?)o["contributionScales"]?[g.ToString()] ?? throw new InvalidDataException($"Ranker artifact has no contribution scale for {g}.");
+            }
+
+            if (o["model"] is not JsonObject model)
+            {
+                throw new InvalidDataException("Ranker artifact has no model.");
+            }
+
+            using var inner = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(model.ToJsonString()));
+            return new LearnedRankingModel(version, LambdaMartModel.Load(inner), scales, (double?)o["baselineWeight"] ?? 0);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
+        {
+            throw new InvalidDataException($"Ranker artifact is malformed: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Reads an artifact and checks it before it may serve: it scores a set of probe rows (every
+    /// feature at 0, 0.5 and 1, and random rows) to finite values, and its contributions add up
+    /// to its scores.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The artifact cannot be read or fails a check.</exception>
+    public static LearnedRankingModel LoadValidated(string artifact)
+    {
+        var model = FromArtifact(artifact);
+        var n = PairFeatures.Count;
+        var probes = new List<float[]>();
+        foreach (var v in new[] { 0f, 0.5f, 1f })
+        {
+            probes.Add(Enumerable.Repeat(v, n).ToArray());
         }
 
-        if ((int?)o["formatVersion"] != ArtifactVersion)
+        var random = new Random(12345);
+        for (var i = 0; i < 32; i++)
         {
-            throw new InvalidDataException($"Ranker artifact format version {o["formatVersion"]} is not supported (expected {ArtifactVersion}).");
+            probes.Add(Enumerable.Range(0, n).Select(_ => (float)random.NextDouble()).ToArray());
         }
 
-        if ((string?)o["featureSchema"] != PairFeatures.SchemaVersion)
+        var contributions = new double[PairFeatures.Count];
+        var trees = new double[model.Model.FeatureCount + 1];
+        var scores = new double[1];
+        foreach (var row in probes)
         {
-            throw new InvalidDataException($"Ranker artifact uses feature schema {o["featureSchema"]}; this build serves {PairFeatures.SchemaVersion}.");
+            model.Score(row, 1, scores);
+            model.Contributions(row, contributions);
+            model.Model.Contributions(row, trees);
+            var explained = contributions.Sum() + trees[^1];
+            if (!double.IsFinite(scores[0]) || Math.Abs(explained - scores[0]) > 1e-6 * Math.Max(1, Math.Abs(scores[0])))
+            {
+                throw new InvalidDataException($"Model {model.Version} fails validation: a probe row scores {scores[0]} but its contributions explain {explained}.");
+            }
         }
 
-        var version = (string?)o["version"] ?? throw new InvalidDataException("Ranker artifact has no version.");
-        var scales = new Dictionary<FeatureGroup, double>();
-        foreach (var g in Enum.GetValues<FeatureGroup>())
-        {
-            scales[g] = (double?)o["contributionScales"]?[g.ToString()] ?? throw new InvalidDataException($"Ranker artifact has no contribution scale for {g}.");
-        }
-
-        if (o["model"] is not JsonObject model)
-        {
-            throw new InvalidDataException("Ranker artifact has no model.");
-        }
-
-        using var inner = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(model.ToJsonString()));
-        return new LearnedRankingModel(version, LambdaMartModel.Load(inner), scales);
+        return model;
     }
 
     /// <summary>Reads an artifact from its string form.</summary>

@@ -15,13 +15,21 @@ public static class LambdaMartTrainer
     /// <param name="options">Training parameters; validated first.</param>
     /// <param name="progress">Receives the metrics after every round.</param>
     /// <param name="cancellationToken">Checked before every round.</param>
+    /// <param name="trainBaseScores">
+    /// Optional starting score per training row (LightGBM's <c>init_score</c>): the trees learn
+    /// corrections to a prior model instead of starting from 0. The returned model holds only the
+    /// trees; the caller adds the prior back when scoring.
+    /// </param>
+    /// <param name="validBaseScores">Starting scores of the validation rows, required with <paramref name="trainBaseScores"/> and a validation set.</param>
     /// <exception cref="ArgumentException">Invalid options, mismatched datasets, or labels with no custom gain.</exception>
     public static LambdaMartModel Train(
         RankingDataset train,
         RankingDataset? valid,
         LambdaMartOptions options,
         IProgress<IterationMetrics>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        IReadOnlyList<double>? trainBaseScores = null,
+        IReadOnlyList<double>? validBaseScores = null)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(options);
@@ -43,8 +51,18 @@ public static class LambdaMartTrainer
         var bins = FeatureBins.Build(train, options.MaxBins, options.Threads);
         var learner = new TreeLearner(bins, options);
 
-        var scores = new double[rows];
-        var validScores = valid is null ? null : new double[valid.Rows];
+        if (trainBaseScores is not null && trainBaseScores.Count != rows)
+        {
+            throw new ArgumentException($"{trainBaseScores.Count} base scores for {rows} training rows.", nameof(trainBaseScores));
+        }
+
+        if (valid is not null && (trainBaseScores is null) != (validBaseScores is null || validBaseScores.Count != valid.Rows))
+        {
+            throw new ArgumentException("With base scores, the validation rows need one base score each.", nameof(validBaseScores));
+        }
+
+        var scores = trainBaseScores?.ToArray() ?? new double[rows];
+        var validScores = valid is null ? null : validBaseScores?.ToArray() ?? new double[valid.Rows];
         var gradients = new double[rows];
         var hessians = new double[rows];
         var bag = new int[rows];

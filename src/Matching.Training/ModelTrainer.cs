@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Matching.Data;
+using Matching.Engine.Domain;
+using Matching.Engine.Learning;
+using Matching.Engine.Matching;
+using Matching.Engine.Ranking;
+
+namespace Matching.Training;
+
+/// <summary>The stages of a training run, for progress display.</summary>
+public enum TrainingStage
+{
+    /// <summary>Reading labeled history from the store.</summary>
+    Loading,
+    /// <summary>Training the challenger.</summary>
+    Training,
+    /// <summary>Scoring challenger and champion on the holdout.</summary>
+    Evaluating,
+    /// <summary>Storing, and activating if promoted.</summary>
+    Deciding,
+    /// <summary>Writing the report.</summary>
+    Reporting,
+}
+
+/// <summary>Progress of a run: the stage and, while training, the round.</summary>
+public sealed record TrainingProgress(TrainingStage Stage, int Round = 0, int Rounds = 0);
+
+/// <summary>When a challenger replaces the champion.</summary>
+/// <param name="Margin">Holdout NDCG@10 the challenger must gain over the champion; default 0.002.</param>
+/// <param name="Force">Promote whatever the holdout says (recorded as forced).</param>
+public sealed record PromotionPolicy(double Margin = 0.002, bool Force = false);
+
+/// <summary>What a run decided and where its report is.</summary>
+public sealed record TrainingOutcome(TrainingRunRecord Run, string? ActivatedVersion)
+{
+    /// <summary>Whether the run failed (no model trained or stored).</summary>
+    public bool Failed => Run.Decision == ModelTrainer.Failed;
+}
+
+/// <summary>
+/// The nightly routine: build training data from the feedback stored up to now, train a
+/// challenger, evaluate it and the active champion on the same time-based holdout, and promote
+/// the challenger only if it is better by the margin. Every run is recorded, with a report.
+/// </summary>
+public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, TimeProvider clock)
+{
+    /// <summary>Decision names.</summary>
+    public const string Promoted = "promoted", Kept = "kept", Forced = "forced", Failed = "failed";
+
+    /// <summary>Runs once. Failures (too little data, a training error) are recorded and returned, not thrown.</summary>
+    public async Task<TrainingOutcome> RunAsync(TrainingSettings settings, PromotionPolicy policy, string reportRoot, string by, IProgress<TrainingProgress>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(policy);
+        var id = Guid.NewGuid();
+        var started = clock.GetUtcNow();
+        var watch = Stopwatch.StartNew();
+        var parameters = JsonSerializer.Serialize(new { settings.HoldoutFraction, settings.ValidationFraction, Grouping = settings.Grouping.ToString(), settings.Model, policy.Margin, policy.Force });
+        LabeledHistory history;
+        TrainedModel challenger;
+        try
+        {
+            progress?.Report(new(TrainingStage.Loading));
+            history = await TrainingPipeline.LoadAsync(feedback, started, settings, ct);
+            progress?.Report(new(TrainingStage.Training, 0, settings.Model.Trees));
+            var rounds = new Progress<IterationMetrics>(m => progress?.Report(new(TrainingStage.Training, m.Iteration, settings.Model.Trees)));
+            challenger = TrainingPipeline.Train(history.Train, settings, TrainingPipeline.VersionAt(started), rounds, ct);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
+        {
+            var failed = new TrainingRunRecord(id, started, clock.GetUtcNow(), null, started, null, 0, 0, 0, 0, parameters, null, null, null, null, Failed, e.Message, null);
+            await models.RecordRunAsync(failed, ct);
+            return new TrainingOutcome(failed, null);
+        }
+
+        progress?.Report(new(TrainingStage.Evaluating));
+        var holdout = TrainingSet.Build(history.Holdout, GroupingPolicy.Cohort);
+        var (champion, championNote) = await ChampionAsync(ct);
+        var challengerMetrics = Metrics(challenger.Model, holdout);
+        var championMetrics = Metrics(champion, holdout);
+
+        progress?.Report(new(TrainingStage.Deciding));
+        var gain = challengerMetrics["ndcg@10"] - championMetrics["ndcg@10"];
+        var better = gain >= policy.Margin;
+        var decision = better ? Promoted : policy.Force ? Forced : Kept;
+        var reason = (better
+            ? $"challenger NDCG@10 {challengerMetrics["ndcg@10"]:0.0000} beats champion {championMetrics["ndcg@10"]:0.0000} by {gain:+0.0000;-0.0000} (margin {policy.Margin})"
+            : $"challenger NDCG@10 {challengerMetrics["ndcg@10"]:0.0000} vs champion {championMetrics["ndcg@10"]:0.0000}: gain {gain:+0.0000;-0.0000} is below the margin {policy.Margin}"
+              + (policy.Force ? "; promoted anyway because --force was given" : "")) + championNote;
+        var metricsToStore = new Dictionary<string, double>(challengerMetrics)
+        {
+            ["trainRows"] = challenger.TrainRows,
+            ["trainQueries"] = challenger.TrainQueries,
+            ["trees"] = challenger.Model.Model.TreeCount,
+        };
+        await models.AddAsync(challenger.Model.Version, "lambdamart", PairFeatures.SchemaVersion, metricsToStore, challenger.Model.ToArtifact(), ct);
+        string? activated = null;
+        if (decision is Promoted or Forced)
+        {
+            // What is activated is read back from the registry and validated, as every replica will.
+            var artifact = await models.ArtifactAsync(challenger.Model.Version, ct) ?? throw new InvalidOperationException("The stored model vanished.");
+            LearnedRankingModel.LoadValidated(artifact);
+            await models.ActivateAsync(challenger.Model.Version, by, $"training run {id}: {decision}", ct);
+            activated = challenger.Model.Version;
+        }
+
+        progress?.Report(new(TrainingStage.Reporting));
+        var folder = Path.Combine(reportRoot, $"{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{id.ToString()[..8]}");
+        var run = new TrainingRunRecord(id, started, clock.GetUtcNow(), history.From, history.AsOf, history.Cutoff,
+            challenger.TrainRows, challenger.TrainQueries, holdout.Rows, holdout.QueryCount, parameters,
+            challenger.Model.Version, champion.Version, challengerMetrics, championMetrics, decision, reason, Path.Combine(folder, "report.md"));
+        WriteReport(folder, run, challenger, watch.Elapsed);
+        await models.RecordRunAsync(run with { FinishedAt = clock.GetUtcNow() }, ct);
+        return new TrainingOutcome(run, activated);
+    }
+
+    private async Task<(IRankingModel Model, string Note)> ChampionAsync(CancellationToken ct)
+    {
+        if (await models.ActiveAsync(ct) is not { } active)
+        {
+            return (RuleBasedScorer.Instance, "; no learned model was active, so the champion is the rule-based baseline");
+        }
+
+        try
+        {
+            return (LearnedRankingModel.LoadValidated(active.Artifact), "");
+        }
+        catch (InvalidDataException e)
+        {
+            return (RuleBasedScorer.Instance, $"; the active model {active.Version} could not be loaded ({e.Message}), so the champion is the rule-based baseline");
+        }
+    }
+
+    private static Dictionary<string, double> Metrics(IRankingModel model, RankingDataset holdout)
+    {
+        var scores = new double[holdout.Rows];
+        model.Score(holdout.Features, holdout.Rows, scores);
+        var ndcg = holdout.QueryCount == 0 ? [0, 0, 0] : Ndcg.Mean(holdout, scores, [1, 5, 10]);
+        return new Dictionary<string, double> { ["ndcg@1"] = ndcg[0], ["ndcg@5"] = ndcg[1], ["ndcg@10"] = ndcg[2], ["holdoutQueries"] = holdout.QueryCount };
+    }
+
+    private static void WriteReport(string folder, TrainingRunRecord run, TrainedModel challenger, TimeSpan duration)
+    {
+        Directory.CreateDirectory(folder);
+        var model = challenger.Model.Model;
+        var iterations = model.Iterations;
+        var series = new List<(string, IReadOnlyList<double>)> { ("train NDCG@10", iterations.Select(i => i.TrainNdcg[^1]).ToList()) };
+        if (iterations.Count > 0 && iterations[0].ValidNdcg is not null)
+        {
+            series.Add(("validation NDCG@10", iterations.Select(i => i.ValidNdcg![^1]).ToList()));
+        }
+
+        File.WriteAllText(Path.Combine(folder, "iterations.svg"), Svg.Lines("NDCG@10 per boosting iteration", series, "iteration"));
+        var bars = new List<(string, double)>();
+        foreach (var k in new[] { "ndcg@1", "ndcg@5", "ndcg@10" })
+        {
+            bars.Add(($"champion {k}", run.ChampionMetrics![k]));
+            bars.Add(($"challenger {k}", run.ChallengerMetrics![k]));
+        }
+
+        File.WriteAllText(Path.Combine(folder, "champion-vs-challenger.svg"), Svg.Bars("Holdout NDCG, champion vs challenger", bars));
+        var importance = EvaluationReport.Importance(model);
+        File.WriteAllText(Path.Combine(folder, "importance.svg"), Svg.Bars("Feature importance by pillar (share of split gain)",
+            importance.Select(kv => (kv.Key.ToString(), kv.Value)).ToList(), "0%"));
+
+        var md = new StringBuilder();
+        string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);
+        md.AppendLine(CultureInfo.InvariantCulture, $"# Training run {run.Id}").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"**Decision: {run.Decision}.** {run.Reason}.").AppendLine();
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Data: matches from {run.DataFrom:u} to {run.DataTo:u}; holdout from {run.HoldoutFrom:u}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Training: {run.TrainRows} labeled matches in {run.TrainQueries} cohort queries (plus a validation period for early stopping); holdout {run.HoldoutRows} in {run.HoldoutQueries}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Challenger {run.ChallengerVersion}: {model.TreeCount} trees (best round {model.BestIteration}); champion {run.ChampionVersion}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Duration: {duration.TotalSeconds:0.0} s. Parameters: `{run.ParametersJson}`").AppendLine();
+        md.AppendLine("| holdout metric | champion | challenger |").AppendLine("|---|---|---|");
+        foreach (var k in new[] { "ndcg@1", "ndcg@5", "ndcg@10" })
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {k} | {F(run.ChampionMetrics![k])} | {F(run.ChallengerMetrics![k])} |");
+        }
+
+        md.AppendLine().AppendLine("| pillar | share of split gain |").AppendLine("|---|---|");
+        foreach (var (g, share) in importance)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {g} | {share:P1} |");
+        }
+
+        md.AppendLine().AppendLine("![NDCG per iteration](iterations.svg)").AppendLine().AppendLine("![champion vs challenger](champion-vs-challenger.svg)")
+            .AppendLine().AppendLine("![importance](importance.svg)");
+        File.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());
+        File.WriteAllText(Path.Combine(folder, "run.json"), JsonSerializer.Serialize(run, new JsonSerializerOptions(DomainJson.Options) { WriteIndented = true }));
+    }
+}
