@@ -3,6 +3,7 @@ using Matching.Api.Feedback;
 using Matching.Api.Health;
 using Matching.Api.Infrastructure;
 using Matching.Api.Matches;
+using Matching.Api.Models;
 using Matching.Api.Ranking;
 using Matching.Api.Therapists;
 
@@ -31,6 +32,7 @@ app.MapMatches();
 app.MapFeedback();
 app.MapTherapists();
 app.MapClients();
+app.MapModels();
 app.MapHealth();
 
 app.Run();

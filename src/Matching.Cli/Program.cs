@@ -10,4 +10,5 @@ root.Subcommands.Add(LtrCommands.Create(AnsiConsole.Console));
 root.Subcommands.Add(DbCommands.Create(AnsiConsole.Console));
 root.Subcommands.Add(SimulateCommand.Create(AnsiConsole.Console));
 root.Subcommands.Add(EvaluateCommand.Create(AnsiConsole.Console));
+root.Subcommands.Add(TrainCommand.Create(AnsiConsole.Console));
 return await root.Parse(args).InvokeAsync();

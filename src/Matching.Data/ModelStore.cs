@@ -28,6 +28,9 @@ public sealed record ModelRecord(
     DateTimeOffset? ActivatedAt,
     IReadOnlyDictionary<string, double> Metrics);
 
+/// <summary>An activation: which model, when, by whom, why.</summary>
+public sealed record ModelActivation(string Version, DateTimeOffset ActivatedAt, string ActivatedBy, string Reason);
+
 /// <summary>One training run and its decision.</summary>
 public sealed record TrainingRunRecord(
     Guid Id,
@@ -139,6 +142,38 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
             await c.ExecuteAsync(new CommandDefinition(LogActivation, new { Version = version, At = at, By = by, Reason = reason }, tx, cancellationToken: token));
             return true;
         }, ct);
+    }
+
+    /// <summary>Retires the active model so the rule-based baseline serves (a rollback past every learned model).</summary>
+    public async Task RetireActiveAsync(string baselineVersion, string by, string reason, CancellationToken ct = default)
+    {
+        var at = clock.GetUtcNow().UtcDateTime;
+        await db.InTransactionAsync(async (c, tx, token) =>
+        {
+            await c.ExecuteAsync(new CommandDefinition(Retire, transaction: tx, cancellationToken: token));
+            await c.ExecuteAsync(new CommandDefinition(LogActivation, new { Version = baselineVersion, At = at, By = by, Reason = reason }, tx, cancellationToken: token));
+            return 0;
+        }, ct);
+    }
+
+    private const string SelectActivations = "SELECT version AS Version, activated_at AS ActivatedAt, activated_by AS ActivatedBy, reason AS Reason FROM model_activation ORDER BY id DESC";
+
+    /// <summary>Every activation, newest first.</summary>
+    public async Task<IReadOnlyList<ModelActivation>> ActivationsAsync(CancellationToken ct = default)
+    {
+        var rows = await db.RunAsync((c, token) => c.QueryAsync<ActivationRow>(new CommandDefinition(SelectActivations, cancellationToken: token)), ct);
+        return rows.Select(r => new ModelActivation(r.Version, Utc.From(r.ActivatedAt), r.ActivatedBy, r.Reason)).ToList();
+    }
+
+    private sealed record ActivationRow
+    {
+        public string Version { get; init; } = "";
+
+        public DateTime ActivatedAt { get; init; }
+
+        public string ActivatedBy { get; init; } = "";
+
+        public string Reason { get; init; } = "";
     }
 
     private const string Reject = "UPDATE ranking_model SET status = 'rejected', status_reason = @Reason WHERE version = @Version AND status <> 'active'";

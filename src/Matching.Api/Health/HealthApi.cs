@@ -58,9 +58,11 @@ public static class HealthApi
         }
     }
 
-    private sealed class RankerCheck(RankerHolder ranker) : IHealthCheck
+    private sealed class RankerCheck(RankerHolder ranker, ModelLoader loader) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-            Task.FromResult(HealthCheckResult.Healthy($"model {ranker.Current.Version}"));
+            Task.FromResult(loader.Failure is { } failure
+                ? HealthCheckResult.Degraded($"model {ranker.Current.Version}; the active model {failure.Version} could not be loaded: {failure.Reason}")
+                : HealthCheckResult.Healthy($"model {ranker.Current.Version}"));
     }
 }

@@ -25,6 +25,7 @@ public static class DataSetup
         builder.Services.AddSingleton<ShortlistStore>();
         builder.Services.AddSingleton<FeedbackStore>();
         builder.Services.AddSingleton<ClientStore>();
+        builder.Services.AddSingleton<ModelStore>();
     }
 
     /// <summary>
@@ -45,5 +46,6 @@ public static class DataSetup
         }
 
         await DemoData.SeedIfEmptyAsync(app.Services, logger);
+        await app.Services.GetRequiredService<Ranking.ModelLoader>().RefreshAsync(CancellationToken.None);
     }
 }

@@ -96,7 +96,17 @@ public static class RankingSetup
         builder.Services.AddOptions<DirectoryOptions>().BindConfiguration("Matching:Directory")
             .Validate(o => o.RefreshInterval > TimeSpan.Zero, "Matching:Directory:RefreshInterval must be positive.")
             .ValidateOnStart();
+        builder.Services.AddOptions<ModelOptions>().BindConfiguration("Matching:Models")
+            .Validate(o => o.RefreshInterval >= TimeSpan.FromSeconds(1), "Matching:Models:RefreshInterval must be at least 1 s.")
+            .ValidateOnStart();
         builder.Services.AddSingleton<RankerHolder>();
+        builder.Services.AddSingleton<ModelLoader>();
+        builder.Services.AddHostedService<ModelRefreshService>();
+        builder.Services.AddOptions<NightlyTrainingOptions>().BindConfiguration("Matching:Training")
+            .Validate(o => o.TimeOfDay >= TimeSpan.Zero && o.TimeOfDay < TimeSpan.FromDays(1), "Matching:Training:TimeOfDay must be a time of day.")
+            .Validate(o => o.Margin >= 0, "Matching:Training:Margin must not be negative.")
+            .ValidateOnStart();
+        builder.Services.AddHostedService<NightlyTrainingService>();
         builder.Services.AddSingleton<DirectoryCache>();
     }
 }

@@ -1,7 +1,7 @@
--- Every activation (promotion, rollback, roll forward), and every training run with its decision.
+-- Every activation (promotion, rollback, roll forward; version may be the rule-based baseline), and every training run with its decision.
 CREATE TABLE model_activation (
   id           BIGINT IDENTITY(1, 1) NOT NULL PRIMARY KEY,
-  version      NVARCHAR(100)  NOT NULL REFERENCES ranking_model (version),
+  version      NVARCHAR(100)  NOT NULL,
   activated_at DATETIME2(3)   NOT NULL,
   activated_by NVARCHAR(100)  NOT NULL,
   reason       NVARCHAR(2000) NOT NULL

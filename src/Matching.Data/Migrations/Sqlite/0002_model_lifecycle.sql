@@ -1,7 +1,7 @@
--- Every activation (promotion, rollback, roll forward), and every training run with its decision.
+-- Every activation (promotion, rollback, roll forward; version may be the rule-based baseline), and every training run with its decision.
 CREATE TABLE model_activation (
   id           INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
-  version      TEXT    NOT NULL REFERENCES ranking_model (version),
+  version      TEXT    NOT NULL,
   activated_at TEXT    NOT NULL,
   activated_by TEXT    NOT NULL,
   reason       TEXT    NOT NULL

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using Matching.Cli.Store;
+using Matching.Data;
+using Matching.Training;
+using Spectre.Console;
+
+namespace Matching.Cli.Learning;
+
+/// <summary>
+/// <c>matching train</c>: the nightly run. Trains a challenger on the feedback stored up to now,
+/// evaluates it and the active champion on the same time-based holdout, promotes it only when it
+/// is better by the margin (or with --force), records the run and writes its report.
+/// Exit codes: 0 promoted or kept, 1 the run failed.
+/// </summary>
+internal static class TrainCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var margin = new Option<double>("--margin") { Description = "Holdout NDCG@10 the challenger must gain over the champion.", DefaultValueFactory = _ => new PromotionPolicy().Margin };
+        var force = new Option<bool>("--force") { Description = "Promote the challenger whatever the holdout says (recorded as forced)." };
+        var reports = new Option<DirectoryInfo>("--reports") { Description = "Folder for run reports.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("reports", "training")) };
+        var database = new DatabaseOptionsBinding();
+        var command = new Command("train", "Retrain from stored feedback; promote the challenger only if it beats the active model.") { margin, force, reports };
+        database.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var db = await database.OpenAsync(parse, ct);
+            var trainer = new ModelTrainer(new FeedbackStore(db), new ModelStore(db, TimeProvider.System), TimeProvider.System);
+            var settings = new TrainingSettings();
+            TrainingOutcome? outcome = null;
+            await console.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var stages = Enum.GetValues<TrainingStage>().ToDictionary(s => s, s => context.AddTask(Describe(s), autoStart: false, maxValue: s == TrainingStage.Training ? settings.Model.Trees : 1));
+                    var progress = new Progress<TrainingProgress>(p =>
+                    {
+                        foreach (var (stage, task) in stages)
+                        {
+                            if (stage < p.Stage)
+                            {
+                                task.Value = task.MaxValue;
+                                task.StopTask();
+                            }
+                        }
+
+                        var current = stages[p.Stage];
+                        current.StartTask();
+                        if (p.Stage == TrainingStage.Training)
+                        {
+                            current.Value = p.Round;
+                        }
+                    });
+                    outcome = await trainer.RunAsync(settings, new PromotionPolicy(parse.GetValue(margin), parse.GetValue(force)),
+                        parse.GetValue(reports)!.FullName, "matching train", progress, ct);
+                    foreach (var task in stages.Values)
+                    {
+                        task.Value = task.MaxValue;
+                        task.StopTask();
+                    }
+                });
+
+            var run = outcome!.Run;
+            var summary = new Table().Title($"Training run {run.Id}").AddColumns("", "");
+            summary.AddRow("decision", run.Decision switch
+            {
+                ModelTrainer.Failed => "[red]failed[/]",
+                ModelTrainer.Kept => "[yellow]kept the champion[/]",
+                _ => $"[green]{run.Decision}[/]",
+            });
+            summary.AddRow("reason", Markup.Escape(run.Reason));
+            if (run.Decision != ModelTrainer.Failed)
+            {
+                summary.AddRow("data", $"{run.DataFrom:u} to {run.DataTo:u} (holdout from {run.HoldoutFrom:u})");
+                summary.AddRow("rows", $"train {run.TrainRows} in {run.TrainQueries} queries; holdout {run.HoldoutRows} in {run.HoldoutQueries}");
+                summary.AddRow("challenger", $"{run.ChallengerVersion}: NDCG@1/5/10 {Ndcg(run.ChallengerMetrics)}");
+                summary.AddRow("champion", $"{run.ChampionVersion}: NDCG@1/5/10 {Ndcg(run.ChampionMetrics)}");
+                summary.AddRow("serving", outcome.ActivatedVersion ?? $"{run.ChampionVersion} (unchanged)");
+                summary.AddRow("report", Markup.Escape(run.ReportPath ?? ""));
+            }
+
+            summary.AddRow("duration", $"{(run.FinishedAt - run.StartedAt).TotalSeconds:0.0} s");
+            console.Write(summary);
+            return outcome.Failed ? 1 : 0;
+        });
+        return command;
+    }
+
+    private static string Describe(TrainingStage stage) => stage switch
+    {
+        TrainingStage.Loading => "Load labeled history",
+        TrainingStage.Training => "Train challenger",
+        TrainingStage.Evaluating => "Evaluate on holdout",
+        TrainingStage.Deciding => "Promotion gate",
+        _ => "Write report",
+    };
+
+    private static string Ndcg(IReadOnlyDictionary<string, double>? m) =>
+        m is null ? "-" : $"{m["ndcg@1"]:0.000} / {m["ndcg@5"]:0.000} / {m["ndcg@10"]:0.000}";
+}
