@@ -17,6 +17,7 @@ public static class DataSetup
             .ValidateOnStart();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section)
             .Validate(o => o.Therapists is >= 0 and <= 20_000, "Matching:Demo:Therapists must be 0-20000.")
+            .Validate(o => o.Clients is >= 0 and <= 200_000, "Matching:Demo:Clients must be 0-200000.")
             .ValidateOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => new MatchingDatabase(sp.GetRequiredService<IOptions<DatabaseOptions>>().Value));

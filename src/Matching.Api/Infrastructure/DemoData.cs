@@ -1,5 +1,6 @@
 using Matching.Data;
 using Matching.Engine.Simulation;
+using Matching.Training;
 using Microsoft.Extensions.Options;
 
 namespace Matching.Api.Infrastructure;
@@ -10,20 +11,28 @@ public sealed class DemoOptions
     /// <summary>Configuration section.</summary>
     public const string Section = "Matching:Demo";
 
-    /// <summary>Fill an empty embedded (SQLite) database with the demo directory on start; default true.</summary>
+    /// <summary>Fill an empty embedded (SQLite) database with demo data on start; default true.</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>Therapists in the demo directory; default 300.</summary>
     public int Therapists { get; set; } = 300;
 
-    /// <summary>Seed of the demo directory; default 7.</summary>
+    /// <summary>Simulated clients in the demo history (0: directory only, the rule-based baseline serves); default 15,000.</summary>
+    public int Clients { get; set; } = 15_000;
+
+    /// <summary>Seed of the demo world; default 7.</summary>
     public int Seed { get; set; } = 7;
+
+    /// <summary>Where the simulator's hidden truth and the first training report go; default the data folder's <c>demo</c>.</summary>
+    public string Folder { get; set; } = Path.Combine("data", "demo");
 }
 
 /// <summary>
-/// The deterministic demo directory from the literature-grounded simulator, so a fresh clone
-/// answers real match requests. Only an empty SQLite database is filled; a second start keeps
-/// whatever is stored, and SQL Server is never seeded.
+/// Deterministic demo data from the literature-grounded simulator, so a fresh clone answers real
+/// match requests with a trained model: a directory, a year of simulated shortlists, choices,
+/// alliance ratings and outcomes, and a LambdaMART model trained on them through the same
+/// promotion gate as the nightly run (it serves only if it beats the rule-based baseline on the
+/// holdout). Only an empty SQLite database is filled; SQL Server is never seeded.
 /// </summary>
 public static class DemoData
 {
@@ -38,8 +47,27 @@ public static class DemoData
             return;
         }
 
-        var directory = Simulator.Directory(options.Therapists, options.Seed);
-        await therapists.UpsertManyAsync(directory);
-        logger.LogInformation("Seeded the demo directory: {Count} therapists (seed {Seed})", directory.Count, options.Seed);
+        if (options.Clients == 0)
+        {
+            var directory = Simulator.Directory(options.Therapists, options.Seed);
+            await therapists.UpsertManyAsync(directory);
+            logger.LogInformation("Seeded the demo directory: {Count} therapists (seed {Seed})", directory.Count, options.Seed);
+            return;
+        }
+
+        var world = Simulator.Run(new SimulationOptions { Therapists = options.Therapists, Clients = options.Clients, Seed = options.Seed });
+        var feedback = services.GetRequiredService<FeedbackStore>();
+        var counts = await SimulatedHistory.WriteAsync(world, therapists, services.GetRequiredService<ShortlistStore>(), feedback);
+        Directory.CreateDirectory(options.Folder);
+        await using (var truth = File.Create(Path.Combine(options.Folder, "truth.json")))
+        {
+            SimulationTruth.Write(truth, world.Truth);
+        }
+
+        logger.LogInformation("Seeded demo data (seed {Seed}): {Therapists} therapists, {Shortlists} shortlists, {Ratings} alliance ratings, {Outcomes} outcome events",
+            options.Seed, counts.Therapists, counts.Shortlists, counts.Ratings, counts.Outcomes);
+        var trainer = new ModelTrainer(feedback, services.GetRequiredService<ModelStore>(), services.GetRequiredService<TimeProvider>());
+        var outcome = await trainer.RunAsync(new TrainingSettings(), new PromotionPolicy(), Path.Combine(options.Folder, "training"), "demo seed");
+        logger.LogInformation("Demo model training {Decision}: {Reason}", outcome.Run.Decision, outcome.Run.Reason);
     }
 }

@@ -46,7 +46,7 @@ public sealed class DataSetupTests
     [Test]
     public async Task First_start_seeds_the_deterministic_demo_directory_and_a_second_start_keeps_the_data()
     {
-        var demo = new Dictionary<string, string> { ["Matching:Demo:Enabled"] = "true", ["Matching:Demo:Therapists"] = "40" };
+        var demo = new Dictionary<string, string> { ["Matching:Demo:Enabled"] = "true", ["Matching:Demo:Therapists"] = "40", ["Matching:Demo:Clients"] = "0" };
         JsonObject? firstPage;
         using (var first = new MatchingApiFactory(_path, demo))
         {
