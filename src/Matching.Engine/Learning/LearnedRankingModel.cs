@@ -134,33 +134,35 @@ public sealed class LearnedRankingModel : IRankingModel
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(stream);
+            // Duplicate fields are refused while parsing, not left to JsonObject to throw on first access.
+            root = JsonNode.Parse(stream, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"Ranker artifact is not valid JSON: {e.Message}", e);
         }
 
-        if (root is not JsonObject o || (string?)o["format"] != ArtifactFormat)
+        if (root is not JsonObject o || Text(o["format"]) != ArtifactFormat)
         {
             throw new InvalidDataException($"Not a {ArtifactFormat} artifact.");
         }
 
-        if ((int?)o["formatVersion"] != ArtifactVersion)
+        if (Integer(o["formatVersion"]) != ArtifactVersion)
         {
             throw new InvalidDataException($"Ranker artifact format version {o["formatVersion"]} is not supported (expected {ArtifactVersion}).");
         }
 
-        if ((string?)o["featureSchema"] != PairFeatures.SchemaVersion)
+        if (Text(o["featureSchema"]) != PairFeatures.SchemaVersion)
         {
             throw new InvalidDataException($"Ranker artifact uses feature schema {o["featureSchema"]}; this build serves {PairFeatures.SchemaVersion}.");
         }
 
-        var version = (string?)o["version"] ?? throw new InvalidDataException("Ranker artifact has no version.");
+        var version = Text(o["version"]) ?? throw new InvalidDataException("Ranker artifact has no version.");
         var scales = new Dictionary<FeatureGroup, double>();
+        var scaleNodes = o["contributionScales"] as JsonObject;
         foreach (var g in Enum.GetValues<FeatureGroup>())
         {
-            scales[g] = (double?)o["contributionScales"]?[g.ToString()] ?? throw new InvalidDataException($"Ranker artifact has no contribution scale for {g}.");
+            scales[g] = Number(scaleNodes?[g.ToString()]) ?? throw new InvalidDataException($"Ranker artifact has no contribution scale for {g}.");
         }
 
         if (o["model"] is not JsonObject model)
@@ -171,6 +173,14 @@ public sealed class LearnedRankingModel : IRankingModel
         using var inner = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(model.ToJsonString()));
         return new LearnedRankingModel(version, LambdaMartModel.Load(inner), scales);
     }
+
+    // A field of the wrong JSON type reads as missing, so it is reported as what is wrong with the
+    // artifact instead of escaping as the InvalidOperationException of JsonNode's explicit casts.
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static int? Integer(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
+
+    private static double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
     /// <summary>Reads an artifact from its string form.</summary>
     public static LearnedRankingModel FromArtifact(string artifact)
