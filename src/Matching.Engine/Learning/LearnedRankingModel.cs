@@ -172,50 +172,53 @@ public sealed class LearnedRankingModel : IRankingModel
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(stream);
+            root = JsonNode.Parse(stream, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"Ranker artifact is not valid JSON: {e.Message}", e);
         }
 
-        try
+        if (root is not JsonObject o || Text(o["format"]) != ArtifactFormat)
         {
-            if (root is not JsonObject o || (string?)o["format"] != ArtifactFormat)
-            {
-                throw new InvalidDataException($"Not a {ArtifactFormat} artifact.");
-            }
-
-            if ((int?)o["formatVersion"] != ArtifactVersion)
-            {
-                throw new InvalidDataException($"Ranker artifact format version {o["formatVersion"]} is not supported (expected {ArtifactVersion}).");
-            }
-
-            if ((string?)o["featureSchema"] != PairFeatures.SchemaVersion)
-            {
-                throw new InvalidDataException($"Ranker artifact uses feature schema {o["featureSchema"]}; this build serves {PairFeatures.SchemaVersion}.");
-            }
-
-            var version = (string?)o["version"] ?? throw new InvalidDataException("Ranker artifact has no version.");
-            var scales = new Dictionary<FeatureGroup, double>();
-            foreach (var g in Enum.GetValues<FeatureGroup>())
-            {
-                scales[g] = (double?)o["contributionScales"]?[g.ToString()] ?? throw new InvalidDataException($"Ranker artifact has no contribution scale for {g}.");
-            }
-
-            if (o["model"] is not JsonObject model)
-            {
-                throw new InvalidDataException("Ranker artifact has no model.");
-            }
-
-            using var inner = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(model.ToJsonString()));
-            return new LearnedRankingModel(version, LambdaMartModel.Load(inner), scales, (double?)o["baselineWeight"] ?? 0);
+            throw new InvalidDataException($"Not a {ArtifactFormat} artifact.");
         }
-        catch (Exception e) when (e is InvalidOperationException or FormatException or ArgumentException or KeyNotFoundException)
+
+        if (Integer(o["formatVersion"]) != ArtifactVersion)
         {
-            throw new InvalidDataException($"Ranker artifact is malformed: {e.Message}", e);
+            throw new InvalidDataException($"Ranker artifact format version {o["formatVersion"]} is not supported (expected {ArtifactVersion}).");
         }
+
+        if (Text(o["featureSchema"]) != PairFeatures.SchemaVersion)
+        {
+            throw new InvalidDataException($"Ranker artifact uses feature schema {o["featureSchema"]}; this build serves {PairFeatures.SchemaVersion}.");
+        }
+
+        var version = Text(o["version"]) ?? throw new InvalidDataException("Ranker artifact has no version.");
+        var scales = new Dictionary<FeatureGroup, double>();
+        var scaleNodes = o["contributionScales"] as JsonObject;
+        foreach (var g in Enum.GetValues<FeatureGroup>())
+        {
+            scales[g] = Number(scaleNodes?[g.ToString()]) ?? throw new InvalidDataException($"Ranker artifact has no contribution scale for {g}.");
+        }
+
+        if (o["model"] is not JsonObject model)
+        {
+            throw new InvalidDataException("Ranker artifact has no model.");
+        }
+
+        var baselineWeight = o["baselineWeight"] is null ? 0 : Number(o["baselineWeight"]) ?? throw new InvalidDataException("Ranker artifact's baselineWeight is not a number.");
+        using var inner = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(model.ToJsonString()));
+        return new LearnedRankingModel(version, LambdaMartModel.Load(inner), scales, baselineWeight);
     }
+
+    // A field of the wrong JSON type reads as missing, so it is reported as what is wrong with the
+    // artifact instead of escaping as the InvalidOperationException of JsonNode's explicit casts.
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+
+    private static int? Integer(JsonNode? node) => node is JsonValue v && v.TryGetValue<int>(out var i) ? i : null;
+
+    private static double? Number(JsonNode? node) => node is JsonValue v && v.TryGetValue<double>(out var d) ? d : null;
 
     /// <summary>
     /// Reads an artifact and checks it before it may serve: it scores a set of probe rows (every
