@@ -24,9 +24,11 @@ public static class SimulatedHistory
 
         var profiles = world.Therapists.ToDictionary(t => t.Id);
         var clients = world.Clients.ToDictionary(c => c.ClientId);
-        var firstGoalOf = world.Shortlists.ToDictionary(s => s.ShortlistId, s => clients[s.ClientId].Goals.FirstOrDefault());
+        var firstGoalOf = world.Shortlists.ToDictionary(s => s.ShortlistId, s => clients[s.ClientId].Goals.Count > 0 ? clients[s.ClientId].Goals[0] : (Goal?)null);
         var ratings = world.Ratings.OrderBy(r => r.At).ToList();
         var choicesByTime = world.Choices.OrderBy(c => c.At).ToList();
+        // The simulator charges a place to the week the client asked, so the log does too.
+        var askedAt = world.Shortlists.ToDictionary(s => s.ShortlistId, s => s.CreatedAt);
         var track = new Dictionary<string, RunningTrack>();
         var taken = new Dictionary<(string, DateTimeOffset), int>();
         int nextRating = 0, nextChoice = 0;
@@ -52,7 +54,7 @@ public static class SimulatedHistory
             for (; nextChoice < choicesByTime.Count && choicesByTime[nextChoice].At <= s.CreatedAt; nextChoice++)
             {
                 var c = choicesByTime[nextChoice];
-                var key = (c.TherapistId, Calendar.WeekStart(c.At));
+                var key = (c.TherapistId, Calendar.WeekStart(askedAt[c.ShortlistId]));
                 taken[key] = taken.GetValueOrDefault(key) + 1;
             }
 
@@ -92,12 +94,15 @@ public static class SimulatedHistory
         private int _n;
         private double _sum;
 
-        public void Add(Goal goal, double overall)
+        public void Add(Goal? goal, double overall)
         {
             _n++;
             _sum += overall;
-            var g = _byGoal.GetValueOrDefault(goal);
-            _byGoal[goal] = (g.N + 1, g.Sum + overall);
+            if (goal is { } known)
+            {
+                var g = _byGoal.GetValueOrDefault(known);
+                _byGoal[known] = (g.N + 1, g.Sum + overall);
+            }
         }
 
         public TrackRecord ToTrackRecord() =>

@@ -68,6 +68,17 @@ public class SimulatedHistoryTests(DatabaseEngine engine) : DatabaseTest(engine)
     }
 
     [Test]
+    public async Task No_logged_item_shows_a_therapist_without_a_place_that_week()
+    {
+        // The simulator shortlists only therapists with a place left in the week the client asked,
+        // and charges the place to that week; the log must agree, as the live service would.
+        var rows = await QueryAsync<(string Schema, string Features)>(
+            "SELECT s.feature_schema AS Schema, i.features AS Features FROM shortlist_item i JOIN shortlist s ON s.id = i.shortlist_id");
+
+        Assert.That(rows.Select(r => Parse(r.Features)[PairFeatures.Index.CapacityLeft]), Is.All.GreaterThan(0f));
+    }
+
+    [Test]
     public async Task A_stored_shortlist_is_the_simulated_one_with_its_request_and_choice()
     {
         var choices = World.Choices.ToDictionary(c => c.ShortlistId);

@@ -90,9 +90,10 @@ public sealed record ObservedMetrics(string Policy, double Ndcg1, double Ndcg5, 
 /// <param name="Top5">Mean true alliance of the first five.</param>
 /// <param name="Assigned">Mean true alliance when every client, in arrival order, takes the first-ranked therapist with a place left that week.</param>
 /// <param name="AssignedDropout">Dropout rate those assignments imply (the simulator's dropout model).</param>
-/// <param name="Clients">Clients evaluated.</param>
-/// <param name="AssignedClients">Clients who found a therapist with a place left.</param>
-public sealed record TruthMetrics(string Policy, double Ndcg10, double Top1, double Top5, double Assigned, double AssignedDropout, int Clients, int AssignedClients);
+/// <param name="Clients">Clients ranked (those with two or more eligible therapists).</param>
+/// <param name="ReplayedClients">Clients replayed with capacity binding (every client the truth knows).</param>
+/// <param name="AssignedClients">Replayed clients who found a therapist with a place left.</param>
+public sealed record TruthMetrics(string Policy, double Ndcg10, double Top1, double Top5, double Assigned, double AssignedDropout, int Clients, int ReplayedClients, int AssignedClients);
 
 /// <summary>Offline evaluation of ranking policies.</summary>
 public static class Evaluation
@@ -328,6 +329,7 @@ public static class Evaluation
             _assignments == 0 ? 0 : _assigned / _assignments,
             _assignments == 0 ? 0 : _dropout / _assignments,
             clients,
+            _assignments + Unassigned,
             _assignments);
     }
 
