@@ -7,7 +7,7 @@ namespace Matching.Training;
 /// <summary>Small, dependency-free SVG charts for the reports.</summary>
 public static class Svg
 {
-    private const int Width = 640, Height = 320, Left = 190, Right = 30, Top = 40, Bottom = 40;
+    private const int Width = 640, Height = 320, Left = 190, Right = 60, Top = 40, Bottom = 40;
     private static readonly string[] Palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d"];
 
     private static string F(double v) => v.ToString("0.###", CultureInfo.InvariantCulture);
