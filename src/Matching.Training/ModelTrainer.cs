@@ -66,7 +66,7 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
             progress?.Report(new(TrainingStage.Loading));
             history = await TrainingPipeline.LoadAsync(feedback, started, settings, ct);
             progress?.Report(new(TrainingStage.Training, 0, settings.Model.Trees));
-            var rounds = new Progress<IterationMetrics>(m => progress?.Report(new(TrainingStage.Training, m.Iteration, settings.Model.Trees)));
+            var rounds = new Relay<IterationMetrics>(m => progress?.Report(new(TrainingStage.Training, m.Iteration, settings.Model.Trees)));
             challenger = TrainingPipeline.Train(history.Train, settings, TrainingPipeline.VersionAt(started), rounds, ct);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
@@ -115,6 +115,12 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
         WriteReport(folder, run, challenger, watch.Elapsed);
         await models.RecordRunAsync(run with { FinishedAt = clock.GetUtcNow() }, ct);
         return new TrainingOutcome(run, activated);
+    }
+
+    // Progress<T> posts to the thread pool, so rounds could arrive after later stages; this reports in order.
+    private sealed class Relay<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
     }
 
     private async Task<(IRankingModel Model, string Note)> ChampionAsync(CancellationToken ct)

@@ -32,3 +32,6 @@ CREATE INDEX ix_training_run_started ON training_run (started_at);
 -- Feedback is looked up per shortlist and therapist when training data is built, and per shortlist on erasure.
 CREATE INDEX ix_alliance_rating_shortlist ON alliance_rating (shortlist_id, therapist_id);
 CREATE INDEX ix_outcome_event_shortlist ON outcome_event (shortlist_id, therapist_id);
+
+-- At most one active model, whatever the application does.
+CREATE UNIQUE INDEX ux_ranking_model_active ON ranking_model (status) WHERE status = 'active';
