@@ -67,7 +67,7 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
             history = await TrainingPipeline.LoadAsync(feedback, started, settings, ct);
             progress?.Report(new(TrainingStage.Training, 0, settings.Model.Trees));
             var rounds = new Relay<IterationMetrics>(m => progress?.Report(new(TrainingStage.Training, m.Iteration, settings.Model.Trees)));
-            challenger = TrainingPipeline.Train(history.Train, settings, TrainingPipeline.VersionAt(started), rounds, ct);
+            challenger = TrainingPipeline.Train(history.Train, settings, TrainingPipeline.VersionAt(started, id), rounds, ct);
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
         {

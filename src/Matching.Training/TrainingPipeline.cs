@@ -79,8 +79,8 @@ public static class TrainingPipeline
         return scores;
     }
 
-    /// <summary>A version name for a model trained at <paramref name="at"/>.</summary>
-    public static string VersionAt(DateTimeOffset at) => $"lambdamart-{at.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}";
+    /// <summary>A version name for a model trained at <paramref name="at"/> by run <paramref name="run"/>: unique even for two runs in one second.</summary>
+    public static string VersionAt(DateTimeOffset at, Guid run) => $"lambdamart-{at.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{run.ToString("N")[..8]}";
 
     /// <summary>The rule-based baseline as an evaluated policy.</summary>
     public static EvaluatedPolicy Baseline { get; } = new(RuleBasedScorer.VersionName, RuleBasedScorer.Instance);

@@ -38,6 +38,10 @@ internal static class SimulateCommand
             try
             {
                 options.Validate();
+                if (options.Therapists < 1)
+                {
+                    throw new ArgumentOutOfRangeException("--therapists", options.Therapists, "A directory needs at least one therapist.");
+                }
             }
             catch (ArgumentException e)
             {

@@ -20,10 +20,10 @@ namespace Matching.Api.Tests.Models;
 public sealed class TrainedRegistry
 {
     /// <summary>The first candidate, trained at the factory clock's start.</summary>
-    public const string First = "lambdamart-20261118T090000Z";
+    public static string First { get; private set; } = "";
 
     /// <summary>The second candidate, trained a day later on the same history.</summary>
-    public const string Second = "lambdamart-20261119T090000Z";
+    public static string Second { get; private set; } = "";
 
     /// <summary>A model artifact cut short: not JSON.</summary>
     public const string CorruptArtifact = "{\"format\":\"matching.ranker\"";
@@ -48,12 +48,17 @@ public sealed class TrainedRegistry
             await SimulatedHistory.WriteAsync(world, therapists, services.GetRequiredService<ShortlistStore>(), feedback);
             await therapists.UpsertManyAsync(TestDirectory.All);
             var trainer = new ModelTrainer(feedback, models, factory.Clock);
-            foreach (var expected in new[] { First, Second })
+            var versions = new List<string>();
+            foreach (var prefix in new[] { "lambdamart-20261118T090000Z-", "lambdamart-20261119T090000Z-" })
             {
                 var outcome = await trainer.RunAsync(new TrainingSettings(), new PromotionPolicy(Margin: 1.0), Path.Combine(_folder, "reports"), "test");
-                Assert.That((outcome.Run.Decision, outcome.Run.ChallengerVersion), Is.EqualTo((ModelTrainer.Kept, expected)), outcome.Run.Reason);
+                Assert.That(outcome.Run.Decision, Is.EqualTo(ModelTrainer.Kept), outcome.Run.Reason);
+                Assert.That(outcome.Run.ChallengerVersion, Is.EqualTo(TrainingPipeline.VersionAt(factory.Clock.Now, outcome.Run.Id)).And.StartsWith(prefix));
+                versions.Add(outcome.Run.ChallengerVersion!);
                 factory.Clock.Now += TimeSpan.FromDays(1);
             }
+
+            (First, Second) = (versions[0], versions[1]);
         }
 
         SqliteConnection.ClearAllPools();
