@@ -143,11 +143,12 @@ public sealed class FeedbackStore(MatchingDatabase db)
             r => new TrackRecord(r.N, r.Mean, goals.TryGetValue(r.TherapistId, out var d) ? d : new Dictionary<Goal, (int, double)>()));
     }
 
-    private const string LabeledSqlite = """
+    // The engines differ only in how the earliest rating is picked: LIMIT 1 (SQLite) or TOP 1 (SQL Server).
+    private const string Labeled = """
         SELECT c.shortlist_id AS ShortlistId, c.client_id AS ClientId, c.therapist_id AS TherapistId, s.created_at AS ShownAt,
           s.first_goal AS FirstGoal, i.features AS Features,
-          (SELECT r.overall FROM alliance_rating r WHERE r.shortlist_id = c.shortlist_id AND r.therapist_id = c.therapist_id AND r.rated_at <= @AsOf
-           ORDER BY r.session_number, r.rated_at LIMIT 1) AS Alliance,
+          (SELECT {top} r.overall FROM alliance_rating r WHERE r.shortlist_id = c.shortlist_id AND r.therapist_id = c.therapist_id AND r.rated_at <= @AsOf
+           ORDER BY r.session_number, r.rated_at {limit}) AS Alliance,
           (SELECT MIN(o.session_number) FROM outcome_event o WHERE o.shortlist_id = c.shortlist_id AND o.therapist_id = c.therapist_id
            AND o.kind = 'dropout' AND o.occurred_at <= @AsOf) AS DropoutSession,
           (SELECT COUNT(*) FROM outcome_event o WHERE o.shortlist_id = c.shortlist_id AND o.therapist_id = c.therapist_id
@@ -159,21 +160,8 @@ public sealed class FeedbackStore(MatchingDatabase db)
         ORDER BY s.created_at, c.shortlist_id
         """;
 
-    private const string LabeledSqlServer = """
-        SELECT c.shortlist_id AS ShortlistId, c.client_id AS ClientId, c.therapist_id AS TherapistId, s.created_at AS ShownAt,
-          s.first_goal AS FirstGoal, i.features AS Features,
-          (SELECT TOP 1 r.overall FROM alliance_rating r WHERE r.shortlist_id = c.shortlist_id AND r.therapist_id = c.therapist_id AND r.rated_at <= @AsOf
-           ORDER BY r.session_number, r.rated_at) AS Alliance,
-          (SELECT MIN(o.session_number) FROM outcome_event o WHERE o.shortlist_id = c.shortlist_id AND o.therapist_id = c.therapist_id
-           AND o.kind = 'dropout' AND o.occurred_at <= @AsOf) AS DropoutSession,
-          (SELECT COUNT(*) FROM outcome_event o WHERE o.shortlist_id = c.shortlist_id AND o.therapist_id = c.therapist_id
-           AND o.kind = 'rematch' AND o.occurred_at <= @AsOf) AS Rematches
-        FROM choice c
-        JOIN shortlist s ON s.id = c.shortlist_id
-        JOIN shortlist_item i ON i.shortlist_id = c.shortlist_id AND i.therapist_id = c.therapist_id
-        WHERE s.created_at <= @AsOf AND s.feature_schema = @Schema
-        ORDER BY s.created_at, c.shortlist_id
-        """;
+    private static readonly string LabeledSqlite = Labeled.Replace("{top} ", "", StringComparison.Ordinal).Replace("{limit}", "LIMIT 1", StringComparison.Ordinal);
+    private static readonly string LabeledSqlServer = Labeled.Replace("{top}", "TOP 1", StringComparison.Ordinal).Replace(" {limit}", "", StringComparison.Ordinal);
 
     /// <summary>
     /// Every chosen therapist with the features logged when its shortlist was shown and the

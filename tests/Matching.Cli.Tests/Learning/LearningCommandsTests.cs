@@ -1,8 +1,6 @@
-using System.CommandLine;
 using System.Text.Json.Nodes;
 using Matching.Cli.Learning;
 using Matching.Cli.Store;
-using Spectre.Console;
 
 namespace Matching.Cli.Tests.Learning;
 
@@ -130,20 +128,5 @@ public sealed class LearningCommandsTests
         Assert.That(result.Output, Does.Contain("truth.json"));
     }
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 200;
-        var root = new RootCommand { DbCommands.Create(console), SimulateCommand.Create(console), EvaluateCommand.Create(console), TrainCommand.Create(console) };
-        var errors = new StringWriter();
-        var code = root.Parse(args).Invoke(new InvocationConfiguration { Output = writer, Error = errors });
-        return (code, writer + errors.ToString());
-    }
+    private static (int Code, string Output) Run(params string[] args) => CommandRunner.Run([DbCommands.Create, SimulateCommand.Create, EvaluateCommand.Create, TrainCommand.Create], args);
 }

@@ -1,9 +1,7 @@
-using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Matching.Cli.Ltr;
 using Matching.Engine.Ranking;
-using Spectre.Console;
 
 namespace Matching.Cli.Tests.Ltr;
 
@@ -122,22 +120,7 @@ public class LtrCommandsTests
         return File("model.json");
     }
 
-    private static (int Code, string Output) Run(params string[] args)
-    {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 200;
-        var root = new RootCommand { LtrCommands.Create(console) };
-        var errors = new StringWriter();
-        var code = root.Parse(args).Invoke(new InvocationConfiguration { Output = writer, Error = errors });
-        return (code, writer + errors.ToString());
-    }
+    private static (int Code, string Output) Run(params string[] args) => CommandRunner.Run([LtrCommands.Create], args);
 
     private string File(string name) => Path.Combine(_dir, name);
 
