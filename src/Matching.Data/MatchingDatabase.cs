@@ -109,6 +109,15 @@ public sealed class MatchingDatabase : IAsyncDisposable
         _ => exception.IsTransient,
     };
 
+    /// <summary>Whether an exception is a primary-key or unique-index violation (a concurrent duplicate insert).</summary>
+    public static bool IsUniqueViolation(DbException exception) => exception switch
+    {
+        // SQLITE_CONSTRAINT_PRIMARYKEY (1555) and SQLITE_CONSTRAINT_UNIQUE (2067).
+        SqliteException s => s.SqliteExtendedErrorCode is 1555 or 2067,
+        SqlException s => s.Errors.Cast<SqlError>().Any(e => e.Number is 2627 or 2601),
+        _ => false,
+    };
+
     /// <inheritdoc />
     public ValueTask DisposeAsync() => DataSource.DisposeAsync();
 }

@@ -124,8 +124,24 @@ public sealed class ShortlistStore(MatchingDatabase db)
     private const string ChoiceExists = "SELECT COUNT(*) FROM choice WHERE shortlist_id = @Id";
     private const string InsertChoice = "INSERT INTO choice (shortlist_id, client_id, therapist_id, chosen_at) VALUES (@Id, @ClientId, @TherapistId, @At)";
 
-    /// <summary>Records which therapist the client chose from a shortlist; one choice per shortlist.</summary>
-    public async Task<ChoiceResult> RecordChoiceAsync(Guid shortlistId, string therapistId, DateTimeOffset at, CancellationToken ct = default) =>
+    /// <summary>
+    /// Records which therapist the client chose from a shortlist; one choice per shortlist. Two
+    /// concurrent choices for one shortlist: the loser gets <see cref="ChoiceResult.AlreadyChosen"/>
+    /// from the primary key, whatever the isolation level.
+    /// </summary>
+    public async Task<ChoiceResult> RecordChoiceAsync(Guid shortlistId, string therapistId, DateTimeOffset at, CancellationToken ct = default)
+    {
+        try
+        {
+            return await TryRecordChoiceAsync(shortlistId, therapistId, at, ct);
+        }
+        catch (System.Data.Common.DbException e) when (MatchingDatabase.IsUniqueViolation(e))
+        {
+            return ChoiceResult.AlreadyChosen;
+        }
+    }
+
+    private async Task<ChoiceResult> TryRecordChoiceAsync(Guid shortlistId, string therapistId, DateTimeOffset at, CancellationToken ct) =>
         await db.InTransactionAsync(async (c, tx, token) =>
         {
             var args = new { Id = shortlistId.ToString(), TherapistId = therapistId, At = at.UtcDateTime, ClientId = "" };

@@ -33,6 +33,18 @@ public class MatchingDatabaseTests() : DatabaseTest(DatabaseEngine.Sqlite)
         Assert.That(await CountAsync("therapist_tag"), Is.Zero);
     }
 
+    [Test]
+    public void A_duplicate_key_is_a_unique_violation_and_a_foreign_key_error_is_not()
+    {
+        var foreignKey = Assert.CatchAsync<SqliteException>(() => ExecuteAsync("INSERT INTO therapist_tag (therapist_id, kind, value) VALUES ('t-none', 'region', 'us-ny')"));
+        const string Journal = "INSERT INTO erasure_log (id, erased_at, caller, rows_erased) VALUES (1, '2026-01-01', 'test', 0)";
+        Assert.DoesNotThrowAsync(() => ExecuteAsync(Journal));
+        var duplicate = Assert.CatchAsync<SqliteException>(() => ExecuteAsync(Journal));
+
+        Assert.That(MatchingDatabase.IsUniqueViolation(duplicate!), Is.True);
+        Assert.That(MatchingDatabase.IsUniqueViolation(foreignKey!), Is.False);
+    }
+
     [TestCase(5, 3)]
     [TestCase(6, 3)]
     [TestCase(19, 1)]
