@@ -17,6 +17,11 @@ public sealed class MatchingDatabase : IAsyncDisposable
     private static readonly HashSet<int> SqlServerTransient =
         [-2, 20, 64, 233, 1205, 4060, 4221, 10053, 10054, 10060, 10928, 10929, 40143, 40197, 40501, 40540, 40613, 49918, 49919, 49920];
 
+    // SQLite allows one writer at a time; concurrent writers in this process would otherwise meet
+    // SQLITE_BUSY and back off in coarse sleeps. Queuing them here keeps each write a short
+    // uncontended transaction. SQL Server needs no gate.
+    private readonly SemaphoreSlim? _sqliteWriter;
+
     /// <summary>Creates the data source for the options.</summary>
     public MatchingDatabase(DatabaseOptions options)
     {
@@ -40,6 +45,7 @@ public sealed class MatchingDatabase : IAsyncDisposable
                 }
 
                 DataSource = SqliteFactory.Instance.CreateDataSource(builder.ToString());
+                _sqliteWriter = new SemaphoreSlim(1, 1);
                 break;
             case DatabaseEngine.SqlServer:
                 if (string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -93,11 +99,23 @@ public sealed class MatchingDatabase : IAsyncDisposable
     public ValueTask<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, CancellationToken, Task<T>> work, CancellationToken ct) =>
         Retry.ExecuteAsync(async token =>
         {
-            await using var connection = await DataSource.OpenConnectionAsync(token);
-            await using var transaction = await connection.BeginTransactionAsync(token);
-            var result = await work(connection, transaction, token);
-            await transaction.CommitAsync(token);
-            return result;
+            if (_sqliteWriter is not null)
+            {
+                await _sqliteWriter.WaitAsync(token);
+            }
+
+            try
+            {
+                await using var connection = await DataSource.OpenConnectionAsync(token);
+                await using var transaction = await connection.BeginTransactionAsync(token);
+                var result = await work(connection, transaction, token);
+                await transaction.CommitAsync(token);
+                return result;
+            }
+            finally
+            {
+                _sqliteWriter?.Release();
+            }
         }, ct);
 
     /// <summary>Whether an exception is worth a retry.</summary>
@@ -119,5 +137,9 @@ public sealed class MatchingDatabase : IAsyncDisposable
     };
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _sqliteWriter?.Dispose();
+        return DataSource.DisposeAsync();
+    }
 }
