@@ -11,7 +11,7 @@ namespace Matching.Api.Infrastructure;
 /// the failures that happen before a handler runs (malformed JSON, unknown enum values, a body
 /// too large) and any unexpected exception.
 /// </summary>
-public static class Problems
+public static partial class Problems
 {
     /// <summary>Largest request body accepted, except the bulk import.</summary>
     public const long MaxBodyBytes = 256 * 1024;
@@ -75,6 +75,19 @@ public static class Problems
     public static string FieldFromJsonPath(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
+    // Minimal APIs word a route or query value of the wrong type as: Failed to bind parameter "int page" from "abc".
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>[^ \"]+) (?<name>[^\"]+)\" from")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
+
+    private static string Friendly(string type) => type.TrimEnd('?') switch
+    {
+        "int" or "Int32" => "whole number",
+        "bool" or "Boolean" => "boolean (true or false)",
+        "Guid" => "GUID",
+        "double" or "decimal" => "number",
+        var other => other,
+    };
+
     private sealed class BadRequestHandler(ILogger<BadRequestHandler> logger) : IExceptionHandler
     {
         public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
@@ -86,6 +99,10 @@ public static class Problems
                     return true;
                 case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
                     await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", "The request body exceeds this endpoint's limit.", "body");
+                    return true;
+                case BadHttpRequestException bad when BindFailure().Match(bad.Message) is { Success: true } m:
+                    await WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid parameter",
+                        $"{m.Groups["name"].Value} must be a {Friendly(m.Groups["type"].Value)}.", m.Groups["name"].Value);
                     return true;
                 case BadHttpRequestException bad:
                     await WriteAsync(context, bad.StatusCode, "Bad request", bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase)

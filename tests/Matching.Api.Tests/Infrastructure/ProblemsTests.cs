@@ -152,12 +152,14 @@ public sealed class ProblemsTests
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
     }
 
-    [Test]
-    public async Task A_query_parameter_of_the_wrong_type_is_a_400_not_a_500()
+    [TestCase("/v1/therapists?accepting=perhaps", "accepting")]
+    [TestCase("/v1/therapists?page=abc", "page")]
+    [TestCase("/v1/therapists?pageSize=1.5", "pageSize")]
+    public async Task A_query_parameter_of_the_wrong_type_is_a_400_naming_it_not_a_500(string url, string field)
     {
-        var response = await _data.GetAsync("/v1/therapists?accepting=perhaps");
+        var problem = await ProblemAsync(await _data.GetAsync(url), HttpStatusCode.BadRequest);
 
-        await ProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
     }
 
     [Test]
