@@ -1,36 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Matching.Api.Infrastructure;
 
 namespace Matching.Api.Tests.Feedback;
 
-public sealed class FeedbackApiTests
+public sealed class FeedbackApiTests : DirectoryFixture
 {
-    private MatchingApiFactory _factory = null!;
-    private HttpClient _directory = null!;
-    private HttpClient _intake = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _factory = new MatchingApiFactory();
-        await _factory.ImportDirectoryAsync();
-        _directory = _factory.ClientFor(Role.Directory);
-        _intake = _factory.ClientFor(Role.Intake);
-    }
-
-    [OneTimeTearDown]
-    public void Stop()
-    {
-        _directory.Dispose();
-        _intake.Dispose();
-        _factory.Dispose();
-    }
-
     private async Task<string> NewMatchAsync(string clientId)
     {
-        var match = await (await _directory.PostAsJsonAsync("/v1/matches", TestDirectory.Request(clientId))).Content.ReadFromJsonAsync<JsonObject>();
+        var match = await (await DirectoryClient.PostAsJsonAsync("/v1/matches", TestDirectory.Request(clientId))).Content.ReadFromJsonAsync<JsonObject>();
         return (string)match!["matchId"]!;
     }
 
@@ -41,7 +19,7 @@ public sealed class FeedbackApiTests
         // Task items 1,2,10,12 = 5; Bond 3,5,7,9 = 3; Goal 4,6,8,11 = 1.
         int[] items = [5, 5, 3, 1, 3, 1, 3, 1, 3, 5, 1, 5];
 
-        var response = await _intake.PostAsJsonAsync("/v1/alliance-ratings", new { matchId, therapistId = "t-cbt-ny", instrument = "waiSr", items, sessionNumber = 3 });
+        var response = await IntakeClient.PostAsJsonAsync("/v1/alliance-ratings", new { matchId, therapistId = "t-cbt-ny", instrument = "waiSr", items, sessionNumber = 3 });
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created));
@@ -61,7 +39,7 @@ public sealed class FeedbackApiTests
     {
         var matchId = await NewMatchAsync($"c-sub-{instrument}");
 
-        var response = await _intake.PostAsJsonAsync("/v1/alliance-ratings", new { matchId, therapistId = "t-cbt-ny", instrument, subscales = new { goal, task, bond }, sessionNumber = 4 });
+        var response = await IntakeClient.PostAsJsonAsync("/v1/alliance-ratings", new { matchId, therapistId = "t-cbt-ny", instrument, subscales = new { goal, task, bond }, sessionNumber = 4 });
         var body = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), body.ToJsonString());
@@ -88,7 +66,7 @@ public sealed class FeedbackApiTests
         var json = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(rating))!.AsObject();
         json["matchId"] = matchId;
 
-        var response = await _intake.PostAsJsonAsync("/v1/alliance-ratings", json);
+        var response = await IntakeClient.PostAsJsonAsync("/v1/alliance-ratings", json);
         var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problem.ToJsonString());
@@ -98,8 +76,8 @@ public sealed class FeedbackApiTests
     [Test]
     public async Task Feedback_for_an_unknown_match_is_a_404()
     {
-        var rating = await _intake.PostAsJsonAsync("/v1/alliance-ratings", new { matchId = Guid.NewGuid(), therapistId = "t-cbt-ny", instrument = "waiSr", items = Enumerable.Repeat(4, 12), sessionNumber = 3 });
-        var outcome = await _intake.PostAsJsonAsync("/v1/outcome-events", new { matchId = Guid.NewGuid(), therapistId = "t-cbt-ny", kind = "completed" });
+        var rating = await IntakeClient.PostAsJsonAsync("/v1/alliance-ratings", new { matchId = Guid.NewGuid(), therapistId = "t-cbt-ny", instrument = "waiSr", items = Enumerable.Repeat(4, 12), sessionNumber = 3 });
+        var outcome = await IntakeClient.PostAsJsonAsync("/v1/outcome-events", new { matchId = Guid.NewGuid(), therapistId = "t-cbt-ny", kind = "completed" });
 
         Assert.That(rating.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(outcome.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
@@ -110,10 +88,10 @@ public sealed class FeedbackApiTests
     {
         var matchId = await NewMatchAsync("c-outcome-1");
 
-        var dropout = await _intake.PostAsJsonAsync("/v1/outcome-events", new { matchId, therapistId = "t-cbt-ny", kind = "dropout", sessionNumber = 2 });
-        var rematch = await _intake.PostAsJsonAsync("/v1/outcome-events", new { matchId, therapistId = "t-cbt-ny", kind = "rematch" });
-        var noSession = await _intake.PostAsJsonAsync("/v1/outcome-events", new { matchId, therapistId = "t-cbt-ny", kind = "dropout" });
-        var badKind = await _intake.PostAsJsonAsync("/v1/outcome-events", new { matchId, therapistId = "t-cbt-ny", kind = "vanished" });
+        var dropout = await IntakeClient.PostAsJsonAsync("/v1/outcome-events", new { matchId, therapistId = "t-cbt-ny", kind = "dropout", sessionNumber = 2 });
+        var rematch = await IntakeClient.PostAsJsonAsync("/v1/outcome-events", new { matchId, therapistId = "t-cbt-ny", kind = "rematch" });
+        var noSession = await IntakeClient.PostAsJsonAsync("/v1/outcome-events", new { matchId, therapistId = "t-cbt-ny", kind = "dropout" });
+        var badKind = await IntakeClient.PostAsJsonAsync("/v1/outcome-events", new { matchId, therapistId = "t-cbt-ny", kind = "vanished" });
 
         Assert.Multiple(async () =>
         {
@@ -132,11 +110,11 @@ public sealed class FeedbackApiTests
         for (var i = 0; i < 12; i++)
         {
             var matchId = await NewMatchAsync($"c-track-{i}");
-            var r = await _intake.PostAsJsonAsync("/v1/alliance-ratings", new { matchId, therapistId = "t-emdr-ny", instrument = "waiSr", items = Enumerable.Repeat(5, 12), sessionNumber = 3 });
+            var r = await IntakeClient.PostAsJsonAsync("/v1/alliance-ratings", new { matchId, therapistId = "t-emdr-ny", instrument = "waiSr", items = Enumerable.Repeat(5, 12), sessionNumber = 3 });
             Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Created));
         }
 
-        var match = await (await _directory.PostAsJsonAsync("/v1/matches", TestDirectory.Request("c-track-after"))).Content.ReadFromJsonAsync<JsonObject>();
+        var match = await (await DirectoryClient.PostAsJsonAsync("/v1/matches", TestDirectory.Request("c-track-after"))).Content.ReadFromJsonAsync<JsonObject>();
         var emdr = match!["therapists"]!.AsArray().Single(t => (string)t!["therapistId"]! == "t-emdr-ny")!;
 
         Assert.That(emdr["reasons"]!.AsArray().Select(r => (string)r!), Has.Some.StartsWith("clients report a strong working alliance (12 ratings)"));

@@ -7,29 +7,8 @@ using Matching.Api.Infrastructure;
 namespace Matching.Api.Tests.Infrastructure;
 
 /// <summary>Bad input of every kind: a 400/404/413 ProblemDetails naming the field, never a 500, nothing stored changes.</summary>
-public sealed class ProblemsTests
+public sealed class ProblemsTests : DirectoryFixture
 {
-    private MatchingApiFactory _factory = null!;
-    private HttpClient _directory = null!;
-    private HttpClient _data = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _factory = new MatchingApiFactory();
-        await _factory.ImportDirectoryAsync();
-        _directory = _factory.ClientFor(Role.Directory);
-        _data = _factory.ClientFor(Role.Data);
-    }
-
-    [OneTimeTearDown]
-    public void Stop()
-    {
-        _directory.Dispose();
-        _data.Dispose();
-        _factory.Dispose();
-    }
-
     private static async Task<JsonObject> ProblemAsync(HttpResponseMessage response, HttpStatusCode status)
     {
         var body = await response.Content.ReadAsStringAsync();
@@ -73,7 +52,7 @@ public sealed class ProblemsTests
         var request = TestDirectory.Request("c-invalid");
         change(request);
 
-        var problem = await ProblemAsync(await _directory.PostAsJsonAsync("/v1/matches", request), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await DirectoryClient.PostAsJsonAsync("/v1/matches", request), HttpStatusCode.BadRequest);
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
     }
@@ -87,7 +66,7 @@ public sealed class ProblemsTests
     public async Task Malformed_json_and_unknown_enum_values_name_the_field_and_list_the_allowed_values(string field, string json, string allowed)
     {
         using var content = new StringContent(json, Encoding.UTF8, "application/json");
-        var problem = await ProblemAsync(await _directory.PostAsync("/v1/matches", content), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await DirectoryClient.PostAsync("/v1/matches", content), HttpStatusCode.BadRequest);
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
         Assert.That((string)problem["errors"]![field]![0]!, Does.Contain(allowed));
@@ -97,7 +76,7 @@ public sealed class ProblemsTests
     public async Task A_missing_body_is_a_400_problem()
     {
         using var content = new StringContent("", Encoding.UTF8, "application/json");
-        var problem = await ProblemAsync(await _directory.PostAsync("/v1/matches", content), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await DirectoryClient.PostAsync("/v1/matches", content), HttpStatusCode.BadRequest);
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("body"));
     }
@@ -108,7 +87,7 @@ public sealed class ProblemsTests
         var request = TestDirectory.Request("c-huge");
         request["padding"] = new string('x', (int)Problems.MaxBodyBytes);
 
-        var problem = await ProblemAsync(await _directory.PostAsJsonAsync("/v1/matches", request), HttpStatusCode.RequestEntityTooLarge);
+        var problem = await ProblemAsync(await DirectoryClient.PostAsJsonAsync("/v1/matches", request), HttpStatusCode.RequestEntityTooLarge);
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("body"));
     }
@@ -116,13 +95,13 @@ public sealed class ProblemsTests
     [Test]
     public async Task A_rejected_therapist_update_leaves_the_stored_listing_unchanged()
     {
-        var before = await _data.GetStringAsync("/v1/therapists/t-cbt-ny");
+        var before = await DataClient.GetStringAsync("/v1/therapists/t-cbt-ny");
         var broken = TestDirectory.CbtNy with { Fee = -1 };
 
-        var problem = await ProblemAsync(await _data.PutAsJsonAsync("/v1/therapists/t-cbt-ny", broken, MatchingApiFactory.Json), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await DataClient.PutAsJsonAsync("/v1/therapists/t-cbt-ny", broken, MatchingApiFactory.Json), HttpStatusCode.BadRequest);
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("fee"));
-        Assert.That(await _data.GetStringAsync("/v1/therapists/t-cbt-ny"), Is.EqualTo(before));
+        Assert.That(await DataClient.GetStringAsync("/v1/therapists/t-cbt-ny"), Is.EqualTo(before));
     }
 
     [Test]
@@ -132,11 +111,11 @@ public sealed class ProblemsTests
         var bad = TestDirectory.Profile("t-import-bad") with { Languages = ["english"] };
 
         var problem = await ProblemAsync(
-            await _data.PostAsJsonAsync("/v1/therapists/import", new { therapists = new[] { good, bad } }, MatchingApiFactory.Json),
+            await DataClient.PostAsJsonAsync("/v1/therapists/import", new { therapists = new[] { good, bad } }, MatchingApiFactory.Json),
             HttpStatusCode.BadRequest);
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("therapists[1].languages[0]"));
-        Assert.That((await _data.GetAsync("/v1/therapists/t-import-good")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await DataClient.GetAsync("/v1/therapists/t-import-good")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
     }
 
     [TestCase("/v1/therapists?modality=reiki", "modality")]
@@ -147,7 +126,7 @@ public sealed class ProblemsTests
     [TestCase("/v1/therapists?region=US%20NY", "region")]
     public async Task Invalid_query_parameters_are_400_naming_the_parameter(string url, string field)
     {
-        var problem = await ProblemAsync(await _data.GetAsync(url), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await DataClient.GetAsync(url), HttpStatusCode.BadRequest);
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
     }
@@ -157,7 +136,7 @@ public sealed class ProblemsTests
     [TestCase("/v1/therapists?pageSize=1.5", "pageSize")]
     public async Task A_query_parameter_of_the_wrong_type_is_a_400_naming_it_not_a_500(string url, string field)
     {
-        var problem = await ProblemAsync(await _data.GetAsync(url), HttpStatusCode.BadRequest);
+        var problem = await ProblemAsync(await DataClient.GetAsync(url), HttpStatusCode.BadRequest);
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
     }
@@ -165,6 +144,6 @@ public sealed class ProblemsTests
     [Test]
     public async Task An_unknown_route_is_a_404_problem()
     {
-        await ProblemAsync(await _data.GetAsync("/v1/nothing-here"), HttpStatusCode.NotFound);
+        await ProblemAsync(await DataClient.GetAsync("/v1/nothing-here"), HttpStatusCode.NotFound);
     }
 }

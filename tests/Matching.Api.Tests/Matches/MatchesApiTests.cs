@@ -5,32 +5,11 @@ using Matching.Api.Infrastructure;
 
 namespace Matching.Api.Tests.Matches;
 
-public sealed class MatchesApiTests
+public sealed class MatchesApiTests : DirectoryFixture
 {
-    private MatchingApiFactory _factory = null!;
-    private HttpClient _directory = null!;
-    private HttpClient _intake = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _factory = new MatchingApiFactory();
-        await _factory.ImportDirectoryAsync();
-        _directory = _factory.ClientFor(Role.Directory);
-        _intake = _factory.ClientFor(Role.Intake);
-    }
-
-    [OneTimeTearDown]
-    public void Stop()
-    {
-        _directory.Dispose();
-        _intake.Dispose();
-        _factory.Dispose();
-    }
-
     private async Task<JsonObject> MatchAsync(Dictionary<string, object?> request)
     {
-        var response = await _directory.PostAsJsonAsync("/v1/matches", request);
+        var response = await DirectoryClient.PostAsJsonAsync("/v1/matches", request);
         var body = await response.Content.ReadAsStringAsync();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
         return JsonNode.Parse(body)!.AsObject();
@@ -154,10 +133,10 @@ public sealed class MatchesApiTests
     {
         var match = await MatchAsync(TestDirectory.Request("c-stored-1"));
         var id = (string)match["matchId"]!;
-        var choice = await _directory.PostAsJsonAsync($"/v1/matches/{id}/choice", new { therapistId = "t-emdr-ny" });
+        var choice = await DirectoryClient.PostAsJsonAsync($"/v1/matches/{id}/choice", new { therapistId = "t-emdr-ny" });
         Assert.That(choice.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
-        var stored = JsonNode.Parse(await _intake.GetStringAsync($"/v1/matches/{id}"))!;
+        var stored = JsonNode.Parse(await IntakeClient.GetStringAsync($"/v1/matches/{id}"))!;
 
         Assert.Multiple(() =>
         {
@@ -177,11 +156,11 @@ public sealed class MatchesApiTests
     {
         var id = (string)(await MatchAsync(TestDirectory.Request("c-choice-1")))["matchId"]!;
 
-        var notOnList = await _directory.PostAsJsonAsync($"/v1/matches/{id}/choice", new { therapistId = "t-psy-ny" });
-        var missing = await _directory.PostAsJsonAsync($"/v1/matches/{id}/choice", new { });
-        var unknownMatch = await _directory.PostAsJsonAsync($"/v1/matches/{Guid.NewGuid()}/choice", new { therapistId = "t-cbt-ny" });
-        var first = await _directory.PostAsJsonAsync($"/v1/matches/{id}/choice", new { therapistId = "t-cbt-ny" });
-        var second = await _directory.PostAsJsonAsync($"/v1/matches/{id}/choice", new { therapistId = "t-emdr-ny" });
+        var notOnList = await DirectoryClient.PostAsJsonAsync($"/v1/matches/{id}/choice", new { therapistId = "t-psy-ny" });
+        var missing = await DirectoryClient.PostAsJsonAsync($"/v1/matches/{id}/choice", new { });
+        var unknownMatch = await DirectoryClient.PostAsJsonAsync($"/v1/matches/{Guid.NewGuid()}/choice", new { therapistId = "t-cbt-ny" });
+        var first = await DirectoryClient.PostAsJsonAsync($"/v1/matches/{id}/choice", new { therapistId = "t-cbt-ny" });
+        var second = await DirectoryClient.PostAsJsonAsync($"/v1/matches/{id}/choice", new { therapistId = "t-emdr-ny" });
 
         Assert.Multiple(async () =>
         {
@@ -193,14 +172,14 @@ public sealed class MatchesApiTests
             Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
             Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         });
-        var stored = JsonNode.Parse(await _intake.GetStringAsync($"/v1/matches/{id}"))!;
+        var stored = JsonNode.Parse(await IntakeClient.GetStringAsync($"/v1/matches/{id}"))!;
         Assert.That((string)stored["chosenTherapistId"]!, Is.EqualTo("t-cbt-ny"), "the rejected second choice changed nothing");
     }
 
     [Test]
     public async Task Unknown_shortlist_is_a_404_problem()
     {
-        var response = await _intake.GetAsync($"/v1/matches/{Guid.NewGuid()}");
+        var response = await IntakeClient.GetAsync($"/v1/matches/{Guid.NewGuid()}");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That((string)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["title"]!, Is.EqualTo("Unknown match"));

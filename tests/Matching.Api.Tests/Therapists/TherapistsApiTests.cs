@@ -6,29 +6,8 @@ using Matching.Engine.Domain;
 
 namespace Matching.Api.Tests.Therapists;
 
-public sealed class TherapistsApiTests
+public sealed class TherapistsApiTests : DirectoryFixture
 {
-    private MatchingApiFactory _factory = null!;
-    private HttpClient _data = null!;
-    private HttpClient _intake = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _factory = new MatchingApiFactory();
-        await _factory.ImportDirectoryAsync();
-        _data = _factory.ClientFor(Role.Data);
-        _intake = _factory.ClientFor(Role.Intake);
-    }
-
-    [OneTimeTearDown]
-    public void Stop()
-    {
-        _data.Dispose();
-        _intake.Dispose();
-        _factory.Dispose();
-    }
-
     [Test]
     public async Task Put_creates_then_replaces_and_get_returns_every_field()
     {
@@ -40,9 +19,9 @@ public sealed class TherapistsApiTests
             Availability = Availability.Weekend,
         };
 
-        var created = await _data.PutAsJsonAsync("/v1/therapists/t-put-1", profile, MatchingApiFactory.Json);
-        var replaced = await _data.PutAsJsonAsync("/v1/therapists/t-put-1", profile with { Fee = 95 }, MatchingApiFactory.Json);
-        var stored = await _intake.GetFromJsonAsync<JsonObject>("/v1/therapists/t-put-1", MatchingApiFactory.Json);
+        var created = await DataClient.PutAsJsonAsync("/v1/therapists/t-put-1", profile, MatchingApiFactory.Json);
+        var replaced = await DataClient.PutAsJsonAsync("/v1/therapists/t-put-1", profile with { Fee = 95 }, MatchingApiFactory.Json);
+        var stored = await IntakeClient.GetFromJsonAsync<JsonObject>("/v1/therapists/t-put-1", MatchingApiFactory.Json);
         var roundTrip = System.Text.Json.JsonSerializer.Deserialize<TherapistProfile>(stored!["profile"]!.ToJsonString(), MatchingApiFactory.Json)!;
 
         Assert.Multiple(() =>
@@ -61,7 +40,7 @@ public sealed class TherapistsApiTests
     [Test]
     public async Task An_id_in_the_body_must_agree_with_the_path()
     {
-        var response = await _data.PutAsJsonAsync("/v1/therapists/t-put-2", TestDirectory.Profile("t-other"), MatchingApiFactory.Json);
+        var response = await DataClient.PutAsJsonAsync("/v1/therapists/t-put-2", TestDirectory.Profile("t-other"), MatchingApiFactory.Json);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await response.Content.ReadAsStringAsync(), Does.Contain("\"id\""));
@@ -70,12 +49,12 @@ public sealed class TherapistsApiTests
     [Test]
     public async Task List_filters_and_pages()
     {
-        var ny = await _intake.GetFromJsonAsync<JsonObject>("/v1/therapists?region=us-ny&language=en&pageSize=2&page=1");
-        var page2 = await _intake.GetFromJsonAsync<JsonObject>("/v1/therapists?region=us-ny&language=en&pageSize=2&page=2");
-        var emdr = await _intake.GetFromJsonAsync<JsonObject>("/v1/therapists?modality=emdr");
-        var trauma = await _intake.GetFromJsonAsync<JsonObject>("/v1/therapists?specialty=trauma&insurance=bcbs");
-        var notAccepting = await _intake.GetFromJsonAsync<JsonObject>("/v1/therapists?accepting=false");
-        var brooklyn = await _intake.GetFromJsonAsync<JsonObject>("/v1/therapists?city=brooklyn");
+        var ny = await IntakeClient.GetFromJsonAsync<JsonObject>("/v1/therapists?region=us-ny&language=en&pageSize=2&page=1");
+        var page2 = await IntakeClient.GetFromJsonAsync<JsonObject>("/v1/therapists?region=us-ny&language=en&pageSize=2&page=2");
+        var emdr = await IntakeClient.GetFromJsonAsync<JsonObject>("/v1/therapists?modality=emdr");
+        var trauma = await IntakeClient.GetFromJsonAsync<JsonObject>("/v1/therapists?specialty=trauma&insurance=bcbs");
+        var notAccepting = await IntakeClient.GetFromJsonAsync<JsonObject>("/v1/therapists?accepting=false");
+        var brooklyn = await IntakeClient.GetFromJsonAsync<JsonObject>("/v1/therapists?city=brooklyn");
 
         static List<string> Ids(JsonObject? page) => page!["items"]!.AsArray().Select(i => (string)i!["profile"]!["id"]!).ToList();
         Assert.Multiple(() =>
@@ -93,19 +72,19 @@ public sealed class TherapistsApiTests
     [Test]
     public async Task A_deactivated_therapist_is_no_longer_matched_until_reactivated()
     {
-        using var directory = _factory.ClientFor(Role.Directory);
-        await _data.PutAsJsonAsync("/v1/therapists/t-deact", TestDirectory.Profile("t-deact") with { Specialties = [Goal.Ocd] }, MatchingApiFactory.Json);
+        using var directory = Factory.ClientFor(Role.Directory);
+        await DataClient.PutAsJsonAsync("/v1/therapists/t-deact", TestDirectory.Profile("t-deact") with { Specialties = [Goal.Ocd] }, MatchingApiFactory.Json);
         var request = TestDirectory.Request("c-deact");
         request["goals"] = new[] { "ocd" };
 
         async Task<string> TopAsync() => (string)(await (await directory.PostAsJsonAsync("/v1/matches", request)).Content.ReadFromJsonAsync<JsonObject>())!["therapists"]![0]!["therapistId"]!;
         var before = await TopAsync();
-        var deactivated = await _data.PostAsync("/v1/therapists/t-deact/deactivate", null);
+        var deactivated = await DataClient.PostAsync("/v1/therapists/t-deact/deactivate", null);
         var during = await TopAsync();
-        var listed = await _intake.GetFromJsonAsync<JsonObject>("/v1/therapists?active=false");
-        await _data.PostAsync("/v1/therapists/t-deact/reactivate", null);
+        var listed = await IntakeClient.GetFromJsonAsync<JsonObject>("/v1/therapists?active=false");
+        await DataClient.PostAsync("/v1/therapists/t-deact/reactivate", null);
         var after = await TopAsync();
-        var unknown = await _data.PostAsync("/v1/therapists/t-nobody/deactivate", null);
+        var unknown = await DataClient.PostAsync("/v1/therapists/t-nobody/deactivate", null);
 
         Assert.Multiple(() =>
         {
@@ -121,7 +100,7 @@ public sealed class TherapistsApiTests
     [Test]
     public async Task Bulk_import_reports_created_and_updated()
     {
-        var response = await _data.PostAsJsonAsync("/v1/therapists/import",
+        var response = await DataClient.PostAsJsonAsync("/v1/therapists/import",
             new { therapists = new[] { TestDirectory.CbtNy, TestDirectory.Profile("t-import-new") } }, MatchingApiFactory.Json);
         var body = await response.Content.ReadFromJsonAsync<JsonObject>();
 
@@ -132,7 +111,7 @@ public sealed class TherapistsApiTests
     [Test]
     public async Task An_unknown_therapist_is_a_404_problem()
     {
-        var response = await _intake.GetAsync("/v1/therapists/t-missing");
+        var response = await IntakeClient.GetAsync("/v1/therapists/t-missing");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
