@@ -98,6 +98,21 @@ public sealed class TherapistStore(MatchingDatabase db, TimeProvider clock)
         return row?.ToRecord();
     }
 
+    private const string SelectMany = "SELECT profile_json FROM therapist WHERE id IN @Ids";
+
+    /// <summary>The profiles of the given therapists that exist, listed or not, by id.</summary>
+    public async Task<IReadOnlyDictionary<string, TherapistProfile>> GetManyAsync(IReadOnlyCollection<string> ids, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        if (ids.Count == 0)
+        {
+            return new Dictionary<string, TherapistProfile>();
+        }
+
+        var rows = await db.RunAsync((c, token) => c.QueryAsync<string>(new CommandDefinition(SelectMany, new { Ids = ids.Distinct().ToArray() }, cancellationToken: token)), ct);
+        return rows.Select(Deserialize).ToDictionary(p => p.Id);
+    }
+
     /// <summary>A page of the directory, ordered by id, and the total matching the filter.</summary>
     public async Task<(IReadOnlyList<TherapistRecord> Items, int Total)> ListAsync(TherapistFilter filter, int skip, int take, CancellationToken ct = default)
     {

@@ -115,14 +115,7 @@ public static class MatchesApi
         }
 
         var (s, chosen) = found;
-        var profiles = new Dictionary<string, TherapistProfile>();
-        foreach (var item in s.Items)
-        {
-            if (await therapists.GetAsync(item.TherapistId, ct) is { } record)
-            {
-                profiles[item.TherapistId] = record.Profile;
-            }
-        }
+        var profiles = await therapists.GetManyAsync(s.Items.Select(i => i.TherapistId).ToList(), ct);
 
         return TypedResults.Ok(new ShortlistResponse(
             s.Id, s.ClientId, s.Caller, s.ModelVersion, s.FeatureSchema, s.CreatedAt, s.Request, s.Considered, s.Eligible, s.ExcludedBy,

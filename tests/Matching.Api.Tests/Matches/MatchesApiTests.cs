@@ -148,6 +148,7 @@ public sealed class MatchesApiTests : DirectoryFixture
             Assert.That(stored["therapists"]!.AsArray().Select(t => (string)t!["therapistId"]!), Is.EqualTo(Ids(match)));
             Assert.That((double)stored["therapists"]![0]!["fit"]!["goals"]!, Is.EqualTo((double)match["therapists"]![0]!["fit"]!["goals"]!));
             Assert.That((string)stored["chosenTherapistId"]!, Is.EqualTo("t-emdr-ny"));
+            Assert.That(stored["therapists"]!.AsArray().Select(t => (string?)t!["displayName"]), Is.EqualTo(match["therapists"]!.AsArray().Select(t => (string?)t!["displayName"])).And.All.Not.Null);
         });
     }
 
