@@ -48,6 +48,12 @@ internal static class EvaluateCommand
                 }
             }
 
+            if (database.MissingSqliteFile(parse) is { } missing)
+            {
+                console.MarkupLineInterpolated($"[red]No database at {missing}.[/]");
+                return 2;
+            }
+
             await using var db = await database.OpenAsync(parse, ct);
             var evaluator = new Evaluator(new TherapistStore(db, TimeProvider.System), new ShortlistStore(db), new FeedbackStore(db), TimeProvider.System);
             EvaluationReport report;

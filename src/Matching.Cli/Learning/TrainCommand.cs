@@ -24,6 +24,12 @@ internal static class TrainCommand
         database.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            if (database.MissingSqliteFile(parse) is { } missing)
+            {
+                console.MarkupLineInterpolated($"[red]No database at {missing}.[/]");
+                return 2;
+            }
+
             await using var db = await database.OpenAsync(parse, ct);
             var trainer = new ModelTrainer(new FeedbackStore(db), new ModelStore(db, TimeProvider.System), TimeProvider.System);
             var settings = new TrainingSettings();

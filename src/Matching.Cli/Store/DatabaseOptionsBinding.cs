@@ -29,6 +29,21 @@ internal sealed class DatabaseOptionsBinding
         command.Options.Add(Connection);
     }
 
+    /// <summary>
+    /// A SQLite connection string naming a file that does not exist, or null. Commands that read
+    /// history refuse it rather than silently creating an empty database at a mistyped path.
+    /// </summary>
+    public string? MissingSqliteFile(ParseResult parse)
+    {
+        if (parse.GetValue(Engine) != DatabaseEngine.Sqlite)
+        {
+            return null;
+        }
+
+        var file = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(parse.GetValue(Connection)).DataSource;
+        return file is { Length: > 0 } && file != ":memory:" && !File.Exists(file) ? Path.GetFullPath(file) : null;
+    }
+
     /// <summary>The database; SQLite is migrated on open (as the API does), SQL Server only by <c>db migrate</c>.</summary>
     public async Task<MatchingDatabase> OpenAsync(ParseResult parse, CancellationToken ct)
     {

@@ -42,6 +42,12 @@ internal static class DbCommands
         options.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            if (options.MissingSqliteFile(parse) is { } missing)
+            {
+                console.MarkupLineInterpolated($"[red]No database at {missing}.[/]");
+                return 2;
+            }
+
             await using var database = new MatchingDatabase(new DatabaseOptions { Engine = parse.GetValue(options.Engine), ConnectionString = parse.GetValue(options.Connection) });
             var migrator = new Migrator(database);
             var applied = await migrator.AppliedAsync(ct);

@@ -30,6 +30,8 @@ public sealed class LearningCommandsTests
     [Test]
     public void Db_status_lists_pending_migrations_until_db_migrate_applies_them()
     {
+        var missing = Run("db", "status", "--connection", Db);
+        File.WriteAllBytes(PathOf("m.db"), []); // an empty file is an empty SQLite database
         var before = Run("db", "status", "--connection", Db);
         var migrate = Run("db", "migrate", "--connection", Db);
         var after = Run("db", "status", "--connection", Db);
@@ -37,6 +39,8 @@ public sealed class LearningCommandsTests
 
         Assert.Multiple(() =>
         {
+            Assert.That(missing.Code, Is.EqualTo(2), missing.Output);
+            Assert.That(missing.Output, Does.Contain("No database at"));
             Assert.That(before.Code, Is.EqualTo(3), before.Output);
             Assert.That(before.Output, Does.Contain("0001_initial.sql").And.Contain("pending"));
             Assert.That(migrate.Code, Is.Zero, migrate.Output);
@@ -88,12 +92,20 @@ public sealed class LearningCommandsTests
     }
 
     [Test]
-    public void Train_on_an_empty_database_fails_with_exit_code_one()
+    public void Train_refuses_a_database_that_does_not_exist_and_fails_with_exit_code_one_on_one_without_history()
     {
-        var result = Run("train", "--connection", Db, "--reports", PathOf("runs"));
+        var missing = Run("train", "--connection", Db, "--reports", PathOf("runs"));
+        Assert.That(Run("db", "migrate", "--connection", Db).Code, Is.Zero);
 
-        Assert.That(result.Code, Is.EqualTo(1), result.Output);
-        Assert.That(result.Output, Does.Contain("failed").And.Contain("labeled matches"));
+        var empty = Run("train", "--connection", Db, "--reports", PathOf("runs"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(missing.Code, Is.EqualTo(2), missing.Output);
+            Assert.That(missing.Output, Does.Contain("No database at"));
+            Assert.That(empty.Code, Is.EqualTo(1), empty.Output);
+            Assert.That(empty.Output, Does.Contain("failed").And.Contain("labeled matches"));
+        });
     }
 
     [Test]
