@@ -102,7 +102,7 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
         {
             // What is activated is read back from the registry and validated, as every replica will.
             var artifact = await models.ArtifactAsync(challenger.Model.Version, ct) ?? throw new InvalidOperationException("The stored model vanished.");
-            LearnedRankingModel.LoadValidated(artifact);
+            LearnedRankingModel.LoadValidated(artifact, challenger.Model.Version);
             await models.ActivateAsync(challenger.Model.Version, by, $"training run {id}: {decision}", ct);
             activated = challenger.Model.Version;
         }
@@ -132,7 +132,7 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
 
         try
         {
-            return (LearnedRankingModel.LoadValidated(active.Artifact), "");
+            return (LearnedRankingModel.LoadValidated(active.Artifact, active.Version), "");
         }
         catch (InvalidDataException e)
         {

@@ -73,11 +73,7 @@ public static class ModelsApi
         IRankingModel validated;
         try
         {
-            validated = Engine.Learning.LearnedRankingModel.LoadValidated(await store.ArtifactAsync(version, ct) ?? "");
-            if (validated.Version != version)
-            {
-                throw new InvalidDataException($"The artifact stored as {version} names itself {validated.Version}.");
-            }
+            validated = Engine.Learning.LearnedRankingModel.LoadValidated(await store.ArtifactAsync(version, ct) ?? "", version);
         }
         catch (InvalidDataException e)
         {

@@ -56,7 +56,7 @@ public sealed class ModelLoader(ModelStore models, RankerHolder holder, TimeProv
             var artifact = await models.ArtifactAsync(active, ct);
             try
             {
-                var model = LearnedRankingModel.LoadValidated(artifact ?? throw new InvalidDataException("The artifact is missing."));
+                var model = LearnedRankingModel.LoadValidated(artifact ?? throw new InvalidDataException("The artifact is missing."), active);
                 holder.Swap(model);
                 Volatile.Write(ref _failure, null);
                 logger.LogInformation("Serving model {Version}", model.Version);

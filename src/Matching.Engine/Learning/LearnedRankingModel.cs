@@ -223,12 +223,20 @@ public sealed class LearnedRankingModel : IRankingModel
     /// <summary>
     /// Reads an artifact and checks it before it may serve: it scores a set of probe rows (every
     /// feature at 0, 0.5 and 1, and random rows) to finite values, and its contributions add up
-    /// to its scores.
+    /// to its scores. An artifact read from the registry must name itself as the version it is
+    /// stored under, so no replica serves a model under another model's name.
     /// </summary>
+    /// <param name="artifact">The artifact.</param>
+    /// <param name="storedAs">The version the registry holds it under.</param>
     /// <exception cref="InvalidDataException">The artifact cannot be read or fails a check.</exception>
-    public static LearnedRankingModel LoadValidated(string artifact)
+    public static LearnedRankingModel LoadValidated(string artifact, string storedAs)
     {
         var model = FromArtifact(artifact);
+        if (model.Version != storedAs)
+        {
+            throw new InvalidDataException($"The artifact stored as {storedAs} names itself {model.Version}.");
+        }
+
         var n = PairFeatures.Count;
         var probes = new List<float[]>();
         foreach (var v in new[] { 0f, 0.5f, 1f })

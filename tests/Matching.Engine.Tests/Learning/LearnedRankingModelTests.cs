@@ -11,6 +11,16 @@ public sealed class LearnedRankingModelTests
     private static readonly FeatureGroup[] Groups = Enum.GetValues<FeatureGroup>();
 
     [Test]
+    public void A_registry_artifact_validates_only_under_the_version_it_names_itself()
+    {
+        var artifact = Planted.Learned.ToArtifact();
+
+        Assert.That(LearnedRankingModel.LoadValidated(artifact, Planted.Learned.Version).Version, Is.EqualTo(Planted.Learned.Version));
+        var error = Assert.Throws<InvalidDataException>(() => LearnedRankingModel.LoadValidated(artifact, "lambdamart-other"));
+        Assert.That(error!.Message, Does.Contain("stored as lambdamart-other").And.Contain(Planted.Learned.Version));
+    }
+
+    [Test]
     public void The_planted_feature_is_what_the_model_learned()
     {
         var importance = Planted.Model.FeatureImportance.ToArray();
