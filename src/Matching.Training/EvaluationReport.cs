@@ -98,17 +98,10 @@ public sealed record EvaluationReport(
         File.WriteAllText(Path.Combine(folder, "observed-ndcg.svg"), Svg.Bars("NDCG@10 on the holdout's observed labels", Observed.Select(o => (o.Policy, o.Ndcg10)).ToList()));
         if (Iterations.Count > 0)
         {
-            var series = new List<(string, IReadOnlyList<double>)> { ("train NDCG@10", Iterations.Select(i => i.TrainNdcg[^1]).ToList()) };
-            if (Iterations[0].ValidNdcg is not null)
-            {
-                series.Add(("validation NDCG@10", Iterations.Select(i => i.ValidNdcg![^1]).ToList()));
-            }
-
-            File.WriteAllText(Path.Combine(folder, "iterations.svg"), Svg.Lines("NDCG@10 per boosting iteration", series, "iteration"));
+            File.WriteAllText(Path.Combine(folder, "iterations.svg"), Svg.Iterations(Iterations));
         }
 
-        File.WriteAllText(Path.Combine(folder, "importance.svg"), Svg.Bars("Feature importance (share of split gain) by group",
-            ImportanceByGroup.Select(kv => (kv.Key.ToString(), kv.Value)).ToList(), "0%"));
+        File.WriteAllText(Path.Combine(folder, "importance.svg"), Svg.Importance(ImportanceByGroup));
         var path = Path.Combine(folder, "report.md");
         File.WriteAllText(path, ToMarkdown());
         return path;

@@ -152,14 +152,7 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
     {
         Directory.CreateDirectory(folder);
         var model = challenger.Model.Model;
-        var iterations = model.Iterations;
-        var series = new List<(string, IReadOnlyList<double>)> { ("train NDCG@10", iterations.Select(i => i.TrainNdcg[^1]).ToList()) };
-        if (iterations.Count > 0 && iterations[0].ValidNdcg is not null)
-        {
-            series.Add(("validation NDCG@10", iterations.Select(i => i.ValidNdcg![^1]).ToList()));
-        }
-
-        File.WriteAllText(Path.Combine(folder, "iterations.svg"), Svg.Lines("NDCG@10 per boosting iteration", series, "iteration"));
+        File.WriteAllText(Path.Combine(folder, "iterations.svg"), Svg.Iterations(model.Iterations));
         var bars = new List<(string, double)>();
         foreach (var k in new[] { "ndcg@1", "ndcg@5", "ndcg@10" })
         {
@@ -169,8 +162,7 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
 
         File.WriteAllText(Path.Combine(folder, "champion-vs-challenger.svg"), Svg.Bars("Holdout NDCG, champion vs challenger", bars));
         var importance = EvaluationReport.Importance(model);
-        File.WriteAllText(Path.Combine(folder, "importance.svg"), Svg.Bars("Feature importance by pillar (share of split gain)",
-            importance.Select(kv => (kv.Key.ToString(), kv.Value)).ToList(), "0%"));
+        File.WriteAllText(Path.Combine(folder, "importance.svg"), Svg.Importance(importance));
 
         var md = new StringBuilder();
         string F(double v) => v.ToString("0.0000", CultureInfo.InvariantCulture);

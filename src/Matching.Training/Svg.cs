@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Matching.Engine.Matching;
+using Matching.Engine.Ranking;
 
 namespace Matching.Training;
 
@@ -65,6 +67,26 @@ public static class Svg
         }
 
         return End(svg);
+    }
+
+    /// <summary>Train and (when there is one) validation NDCG@10 per boosting round, as every report shows it.</summary>
+    public static string Iterations(IReadOnlyList<IterationMetrics> iterations)
+    {
+        ArgumentNullException.ThrowIfNull(iterations);
+        var series = new List<(string, IReadOnlyList<double>)> { ("train NDCG@10", iterations.Select(i => i.TrainNdcg[^1]).ToList()) };
+        if (iterations.Count > 0 && iterations[0].ValidNdcg is not null)
+        {
+            series.Add(("validation NDCG@10", iterations.Select(i => i.ValidNdcg![^1]).ToList()));
+        }
+
+        return Lines("NDCG@10 per boosting iteration", series, "iteration");
+    }
+
+    /// <summary>Share of split gain per feature group, as every report shows it.</summary>
+    public static string Importance(IReadOnlyDictionary<FeatureGroup, double> importance)
+    {
+        ArgumentNullException.ThrowIfNull(importance);
+        return Bars("Feature importance by pillar (share of split gain)", importance.Select(kv => (kv.Key.ToString(), kv.Value)).ToList(), "0%");
     }
 
     private static StringBuilder Begin(string title, int height)
