@@ -78,11 +78,14 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
         }, cancellationToken: token)), ct).AsTask();
     }
 
-    private const string SelectAll = """
+    private const string SelectModels = """
         SELECT version AS Version, kind AS Kind, feature_schema AS FeatureSchema, created_at AS CreatedAt, status AS Status,
           status_reason AS StatusReason, activated_at AS ActivatedAt, metrics_json AS MetricsJson
-        FROM ranking_model ORDER BY created_at DESC, version DESC
+        FROM ranking_model
         """;
+
+    private const string SelectAll = SelectModels + " ORDER BY created_at DESC, version DESC";
+    private const string SelectOne = SelectModels + " WHERE version = @Version";
 
     /// <summary>Every model, newest first.</summary>
     public async Task<IReadOnlyList<ModelRecord>> ListAsync(CancellationToken ct = default)
@@ -92,8 +95,11 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
     }
 
     /// <summary>One model, or null.</summary>
-    public async Task<ModelRecord?> GetAsync(string version, CancellationToken ct = default) =>
-        (await ListAsync(ct)).FirstOrDefault(m => m.Version == version);
+    public async Task<ModelRecord?> GetAsync(string version, CancellationToken ct = default)
+    {
+        var row = await db.RunAsync((c, token) => c.QuerySingleOrDefaultAsync<ModelRow>(new CommandDefinition(SelectOne, new { Version = version }, cancellationToken: token)), ct);
+        return row?.ToRecord();
+    }
 
     private const string SelectActive = "SELECT version AS Version, artifact AS Artifact FROM ranking_model WHERE status = 'active'";
 
