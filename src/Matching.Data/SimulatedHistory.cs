@@ -35,6 +35,8 @@ public static class SimulatedHistory
         var stored = new List<Shortlist>(world.Shortlists.Count);
         var features = new float[PairFeatures.Count];
         var contributions = new double[PairFeatures.Count];
+        var scorer = RuleBasedScorer.Instance;
+        var scores = new double[1];
 
         foreach (var s in world.Shortlists.OrderBy(s => s.CreatedAt))
         {
@@ -66,11 +68,9 @@ public static class SimulatedHistory
                 var profile = profiles[item.TherapistId];
                 var candidate = new Candidate(profile, profile.WeeklyNewClientCapacity - taken.GetValueOrDefault((profile.Id, week)), track.TryGetValue(profile.Id, out var t) ? t.ToTrackRecord() : TrackRecord.None);
                 PairFeatures.Compute(client, candidate, features);
-                var score = RuleBasedScorer.Instance;
-                var scores = new double[1];
-                score.Score(features, 1, scores);
-                score.Contributions(features, contributions);
-                var fit = Matcher.Explain(client, candidate, features, contributions, score);
+                scorer.Score(features, 1, scores);
+                scorer.Contributions(features, contributions);
+                var fit = Matcher.Explain(client, candidate, features, contributions, scorer);
                 items.Add(new ShortlistItem(item.Position, item.TherapistId, scores[0], fit.Goals, fit.Tasks, fit.Bond, fit.Reasons, features.ToArray()));
             }
 
@@ -94,8 +94,12 @@ public static class SimulatedHistory
         private int _n;
         private double _sum;
 
+        // A therapist appears on many shortlists between two of its ratings; build its record once per rating.
+        private TrackRecord? _snapshot;
+
         public void Add(Goal? goal, double overall)
         {
+            _snapshot = null;
             _n++;
             _sum += overall;
             if (goal is { } known)
@@ -106,6 +110,6 @@ public static class SimulatedHistory
         }
 
         public TrackRecord ToTrackRecord() =>
-            new(_n, _sum / _n, _byGoal.ToDictionary(g => g.Key, g => (g.Value.N, g.Value.Sum / g.Value.N)));
+            _snapshot ??= new(_n, _sum / _n, _byGoal.ToDictionary(g => g.Key, g => (g.Value.N, g.Value.Sum / g.Value.N)));
     }
 }
