@@ -73,7 +73,7 @@ internal static class EvaluateCommand
                     },
                 };
                 report = await evaluator.RunAsync(settings, hidden,
-                    new Progress<string>(s => console.MarkupLineInterpolated($"[grey]{s}[/]")), ct);
+                    new InlineProgress<string>(s => console.MarkupLineInterpolated($"[grey]{s}[/]")), ct);
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException)
             {

@@ -39,7 +39,7 @@ internal static class TrainCommand
                 .StartAsync(async context =>
                 {
                     var stages = Enum.GetValues<TrainingStage>().ToDictionary(s => s, s => context.AddTask(Describe(s), autoStart: false, maxValue: s == TrainingStage.Training ? settings.Model.Trees : 1));
-                    var progress = new Progress<TrainingProgress>(p =>
+                    var progress = new InlineProgress<TrainingProgress>(p =>
                     {
                         foreach (var (stage, task) in stages)
                         {
