@@ -88,6 +88,120 @@ public static class HardConstraintFilter
         return null;
     }
 
+    /// <summary>
+    /// Applies a client's hard constraints to a whole directory by intersecting its bitsets, in
+    /// the order of <see cref="Constraint"/>, so each listed therapist is counted against the first
+    /// constraint it fails exactly as <see cref="FirstFailed"/> would count it. Only the fee is
+    /// checked therapist by therapist, on those still eligible. Cost grows with the directory's
+    /// words and the eligible set, not with its profiles.
+    /// </summary>
+    /// <param name="client">The client's request.</param>
+    /// <param name="directory">The directory.</param>
+    /// <param name="eligible">Receives the eligible slots (<see cref="TherapistDirectory.Words"/> words).</param>
+    /// <param name="scratch">Working space of the same length.</param>
+    /// <param name="excludedBy">Receives the count per constraint (<see cref="ConstraintCount"/> entries).</param>
+    /// <returns>The number of therapists considered (listed).</returns>
+    internal static int Apply(ClientPreferences client, TherapistDirectory directory, Span<ulong> eligible, Span<ulong> scratch, Span<int> excludedBy)
+    {
+        var c = client.Constraints;
+        directory.ListedSet.CopyTo(eligible);
+        var left = directory.ListedCount;
+        var considered = left;
+
+        Bits.And(eligible, directory.OpenSet);
+        left = Count(eligible, left, Constraint.Accepting, excludedBy);
+
+        Bits.And(eligible, directory.Set(Attr.Tagged(AttrKind.Region, c.Region)));
+        left = Count(eligible, left, Constraint.Region, excludedBy);
+
+        scratch.Clear();
+        if (c.Format != SessionFormat.InPerson)
+        {
+            Bits.Or(scratch, directory.Set(Attr.Coded(AttrKind.Video, 0)));
+        }
+
+        if (c.Format != SessionFormat.Video && c.City is not null)
+        {
+            Bits.Or(scratch, directory.Set(Attr.Tagged(AttrKind.City, c.City)));
+        }
+
+        And(eligible, scratch);
+        left = Count(eligible, left, Constraint.Format, excludedBy);
+
+        scratch.Clear();
+        foreach (var language in client.Languages)
+        {
+            Bits.Or(scratch, directory.Set(Attr.Tagged(AttrKind.Language, language)));
+        }
+
+        And(eligible, scratch);
+        left = Count(eligible, left, Constraint.Language, excludedBy);
+
+        OrFlags(directory, AttrKind.AgeGroup, (int)c.AgeGroup, scratch);
+        And(eligible, scratch);
+        left = Count(eligible, left, Constraint.AgeGroup, excludedBy);
+
+        if (c.Insurance is not null)
+        {
+            Bits.And(eligible, directory.Set(Attr.Tagged(AttrKind.Insurance, c.Insurance)));
+        }
+
+        left = Count(eligible, left, Constraint.Insurance, excludedBy);
+
+        if (c.Insurance is null && c.MaxFee is { } maxFee)
+        {
+            for (var w = 0; w < eligible.Length; w++)
+            {
+                for (var bits = eligible[w]; bits != 0; bits &= bits - 1)
+                {
+                    var slot = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+                    if (directory.Entry(slot).Candidate.Profile.Fee > maxFee)
+                    {
+                        Bits.Clear(eligible, slot);
+                    }
+                }
+            }
+        }
+
+        left = Count(eligible, left, Constraint.Fee, excludedBy);
+
+        if (c.Availability != Availability.None)
+        {
+            OrFlags(directory, AttrKind.Availability, (int)c.Availability, scratch);
+            And(eligible, scratch);
+        }
+
+        Count(eligible, left, Constraint.Availability, excludedBy);
+        return considered;
+    }
+
+    private static int Count(ReadOnlySpan<ulong> eligible, int before, Constraint constraint, Span<int> excludedBy)
+    {
+        var after = Bits.Count(eligible);
+        excludedBy[(int)constraint] = before - after;
+        return after;
+    }
+
+    private static void And(Span<ulong> target, ReadOnlySpan<ulong> other)
+    {
+        for (var w = 0; w < target.Length; w++)
+        {
+            target[w] &= other[w];
+        }
+    }
+
+    private static void OrFlags(TherapistDirectory directory, AttrKind kind, int flags, Span<ulong> scratch)
+    {
+        scratch.Clear();
+        for (var bit = 1; bit != 0 && bit <= flags; bit <<= 1)
+        {
+            if ((flags & bit) != 0)
+            {
+                Bits.Or(scratch, directory.Set(Attr.Coded(kind, bit)));
+            }
+        }
+    }
+
     private static bool Contains(IReadOnlyList<string> list, string value)
     {
         foreach (var item in list)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Numerics;
 using Matching.Engine.Domain;
 
 namespace Matching.Engine.Matching;
@@ -34,92 +35,135 @@ public sealed record MatchOutcome(
 /// <summary>Filters, scores, ranks and explains. Pure: the caller supplies the candidate pool and the model.</summary>
 public static class Matcher
 {
-    /// <summary>Ranks the pool for a client.</summary>
+    /// <summary>Ranks a pool of candidates for a client (a directory is built from the pool).</summary>
     /// <param name="client">The request.</param>
     /// <param name="pool">Every active therapist, with capacity and track record.</param>
     /// <param name="model">The ranking model.</param>
     /// <param name="limit">Shortlist length.</param>
     public static MatchOutcome Rank(ClientPreferences client, IReadOnlyList<Candidate> pool, IRankingModel model, int limit)
     {
-        ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(pool);
-        ArgumentNullException.ThrowIfNull(model);
-        var excluded = new int[HardConstraintFilter.ConstraintCount];
-        var eligible = new List<Candidate>(pool.Count);
-        foreach (var candidate in pool)
-        {
-            if (HardConstraintFilter.FirstFailed(client, candidate.Profile, candidate.CapacityLeft) is { } failed)
-            {
-                excluded[(int)failed]++;
-            }
-            else
-            {
-                eligible.Add(candidate);
-            }
-        }
+        return Rank(client, TherapistDirectory.Create(pool, default), model, limit);
+    }
 
+    /// <summary>
+    /// Ranks the listed therapists of a directory for a client: the hard constraints by bitset
+    /// intersection, pair features for the eligible into one pooled row-major buffer, batch
+    /// scoring, a partial selection of the best <paramref name="limit"/> (score, then therapist id
+    /// for a reproducible order), and explanations for those only.
+    /// </summary>
+    /// <param name="client">The request.</param>
+    /// <param name="directory">The directory snapshot.</param>
+    /// <param name="model">The ranking model.</param>
+    /// <param name="limit">Shortlist length.</param>
+    public static MatchOutcome Rank(ClientPreferences client, TherapistDirectory directory, IRankingModel model, int limit)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(model);
+        var words = directory.Words;
+        var sets = ArrayPool<ulong>.Shared.Rent(Math.Max(1, 2 * words));
+        Span<int> excluded = stackalloc int[HardConstraintFilter.ConstraintCount];
+        var eligibleSet = sets.AsSpan(0, words);
+        var considered = HardConstraintFilter.Apply(client, directory, eligibleSet, sets.AsSpan(words, words), excluded);
+        var eligible = Bits.Count(eligibleSet);
         var n = PairFeatures.Count;
-        var features = ArrayPool<float>.Shared.Rent(Math.Max(1, eligible.Count * n));
-        var scores = ArrayPool<double>.Shared.Rent(Math.Max(1, eligible.Count));
+        var slots = ArrayPool<int>.Shared.Rent(Math.Max(1, eligible));
+        var features = ArrayPool<float>.Shared.Rent(Math.Max(1, eligible * n));
+        var scores = ArrayPool<double>.Shared.Rent(Math.Max(1, eligible));
         try
         {
-            for (var i = 0; i < eligible.Count; i++)
+            var e = 0;
+            for (var w = 0; w < words; w++)
             {
-                PairFeatures.Compute(client, eligible[i], features.AsSpan(i * n, n));
+                for (var bits = eligibleSet[w]; bits != 0; bits &= bits - 1)
+                {
+                    slots[e++] = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                }
             }
 
-            model.Score(features.AsSpan(0, eligible.Count * n), eligible.Count, scores.AsSpan(0, eligible.Count));
+            PairFeatures.Compute(client, directory, slots.AsSpan(0, eligible), features.AsSpan(0, eligible * n));
+            model.Score(features.AsSpan(0, eligible * n), eligible, scores.AsSpan(0, eligible));
 
-            // Best first; ties by therapist id so the order is reproducible.
-            var order = new int[eligible.Count];
-            for (var i = 0; i < order.Length; i++)
-            {
-                order[i] = i;
-            }
-
-            Array.Sort(order, (a, b) =>
-            {
-                var c = scores[b].CompareTo(scores[a]);
-                return c != 0 ? c : string.CompareOrdinal(eligible[a].Profile.Id, eligible[b].Profile.Id);
-            });
-
-            var take = Math.Min(limit, order.Length);
+            var take = Math.Min(limit, eligible);
+            Span<int> top = take <= 64 ? stackalloc int[take] : new int[take];
+            SelectTop(scores.AsSpan(0, eligible), slots.AsSpan(0, eligible), directory, top);
             var ranked = new RankedTherapist[take];
-            var contributions = new double[n];
+            Span<double> contributions = stackalloc double[n];
             for (var p = 0; p < take; p++)
             {
-                var i = order[p];
+                var i = top[p];
                 var row = features.AsSpan(i * n, n);
+                var candidate = directory.Entry(slots[i]).Candidate;
                 model.Contributions(row, contributions);
-                ranked[p] = new RankedTherapist(eligible[i].Profile, p + 1, scores[i], Explain(client, eligible[i], row, contributions, model), row.ToArray());
+                ranked[p] = new RankedTherapist(candidate.Profile, p + 1, scores[i], Explain(client, candidate, row, contributions, model), row.ToArray());
             }
 
-            var excludedBy = new Dictionary<Constraint, int>();
+            var excludedBy = new Dictionary<Constraint, int>(HardConstraintFilter.ConstraintCount);
             for (var c = 0; c < excluded.Length; c++)
             {
                 excludedBy[(Constraint)c] = excluded[c];
             }
 
-            return new MatchOutcome(ranked, excludedBy, pool.Count, eligible.Count, model.Version);
+            return new MatchOutcome(ranked, excludedBy, considered, eligible, model.Version);
         }
         finally
         {
+            ArrayPool<ulong>.Shared.Return(sets);
+            ArrayPool<int>.Shared.Return(slots);
             ArrayPool<float>.Shared.Return(features);
             ArrayPool<double>.Shared.Return(scores);
         }
+    }
+
+    /// <summary>
+    /// The rows of the best <c>top.Length</c> scores, best first, ties broken by therapist id:
+    /// a bounded insertion that compares most rows once against the current worst kept, instead of
+    /// sorting every eligible therapist.
+    /// </summary>
+    private static void SelectTop(ReadOnlySpan<double> scores, ReadOnlySpan<int> slots, TherapistDirectory directory, Span<int> top)
+    {
+        var kept = 0;
+        for (var r = 0; r < scores.Length && top.Length > 0; r++)
+        {
+            if (kept == top.Length && !Before(r, top[kept - 1], scores, slots, directory))
+            {
+                continue;
+            }
+
+            var at = kept < top.Length ? kept++ : kept - 1;
+            while (at > 0 && Before(r, top[at - 1], scores, slots, directory))
+            {
+                top[at] = top[at - 1];
+                at--;
+            }
+
+            top[at] = r;
+        }
+    }
+
+    private static bool Before(int a, int b, ReadOnlySpan<double> scores, ReadOnlySpan<int> slots, TherapistDirectory directory)
+    {
+        var c = scores[a].CompareTo(scores[b]);
+        return c != 0 ? c > 0 : string.CompareOrdinal(directory.Entry(slots[a]).Candidate.Profile.Id, directory.Entry(slots[b]).Candidate.Profile.Id) < 0;
     }
 
     /// <summary>Per-pillar fit from a model's contributions, and reasons from the features.</summary>
     public static FitExplanation Explain(ClientPreferences client, Candidate candidate, ReadOnlySpan<float> row, ReadOnlySpan<double> contributions, IRankingModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var byGroup = new double[Enum.GetValues<FeatureGroup>().Length];
+        Span<double> byGroup = stackalloc double[GroupCount];
         for (var f = 0; f < PairFeatures.Count; f++)
         {
             byGroup[(int)PairFeatures.Schema[f].Group] += contributions[f];
         }
 
-        double Fit(FeatureGroup g) => Math.Round(Math.Clamp(0.5 + 0.5 * byGroup[(int)g] / model.ContributionScale(g), 0, 1), 3);
-        return new FitExplanation(Fit(FeatureGroup.Goals), Fit(FeatureGroup.Tasks), Fit(FeatureGroup.Bond), Reasons.For(client, candidate, row));
+        return new FitExplanation(
+            Fit(byGroup, FeatureGroup.Goals, model), Fit(byGroup, FeatureGroup.Tasks, model), Fit(byGroup, FeatureGroup.Bond, model), Reasons.For(client, candidate, row));
     }
+
+    private static readonly int GroupCount = Enum.GetValues<FeatureGroup>().Length;
+
+    private static double Fit(ReadOnlySpan<double> byGroup, FeatureGroup g, IRankingModel model) =>
+        Math.Round(Math.Clamp(0.5 + (0.5 * byGroup[(int)g] / model.ContributionScale(g)), 0, 1), 3);
 }
