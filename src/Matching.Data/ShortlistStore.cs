@@ -119,6 +119,15 @@ public sealed class ShortlistStore(MatchingDatabase db)
             return (head.ToShortlist(items), chosen);
         }, ct);
 
+    private const string FirstGoalOf = "SELECT first_goal FROM shortlist WHERE id = @Id";
+
+    /// <summary>The first goal of a stored shortlist's request (what a therapist's per-goal track record is kept by), or null.</summary>
+    public async Task<Goal?> FirstGoalAsync(Guid id, CancellationToken ct = default)
+    {
+        var name = await db.RunAsync((c, token) => c.ExecuteScalarAsync<string?>(new CommandDefinition(FirstGoalOf, new { Id = id.ToString() }, cancellationToken: token)), ct);
+        return name is null ? null : JsonSerializer.Deserialize<Goal>($"\"{name}\"", DomainJson.Options);
+    }
+
     private const string ItemOnShortlist = "SELECT COUNT(*) FROM shortlist_item WHERE shortlist_id = @Id AND therapist_id = @TherapistId";
     private const string ClientOf = "SELECT client_id FROM shortlist WHERE id = @Id";
     private const string ChoiceExists = "SELECT COUNT(*) FROM choice WHERE shortlist_id = @Id";

@@ -113,6 +113,21 @@ public sealed class TherapistStore(MatchingDatabase db, TimeProvider clock)
         return rows.Select(Deserialize).ToDictionary(p => p.Id);
     }
 
+    private const string ListedAmong = "SELECT id FROM therapist WHERE active = 1 AND id IN @Ids";
+
+    /// <summary>Which of the given therapists are listed.</summary>
+    public async Task<IReadOnlySet<string>> ListedAmongAsync(IReadOnlyCollection<string> ids, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in ids.Distinct().Chunk(5000))
+        {
+            listed.UnionWith(await db.RunAsync((c, token) => c.QueryAsync<string>(new CommandDefinition(ListedAmong, new { Ids = chunk }, cancellationToken: token)), ct));
+        }
+
+        return listed;
+    }
+
     /// <summary>A page of the directory, ordered by id, and the total matching the filter.</summary>
     public async Task<(IReadOnlyList<TherapistRecord> Items, int Total)> ListAsync(TherapistFilter filter, int skip, int take, CancellationToken ct = default)
     {

@@ -30,7 +30,7 @@ public static class ClientsApi
         }
 
         var report = await store.EraseAsync(clientId, user.CallerName(), ct);
-        directory.Invalidate(); // capacity and track records may have changed
+        await directory.RebuildAsync(ct); // places used and track records may have changed
         return TypedResults.Ok(report);
     }
 }

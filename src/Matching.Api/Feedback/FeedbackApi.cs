@@ -38,7 +38,7 @@ public static class FeedbackApi
 
     /// <summary>Validates, normalises to goal/task/bond on 0-1 and stores.</summary>
     public static async Task<Results<Created<AllianceRatingResponse>, ValidationProblem, ProblemHttpResult>> AddRating(
-        AllianceRatingRequest request, FeedbackStore store, DirectoryCache directory, TimeProvider clock, CancellationToken ct)
+        AllianceRatingRequest request, FeedbackStore store, ShortlistStore shortlists, DirectoryCache directory, TimeProvider clock, CancellationToken ct)
     {
         var errors = new RequestErrors();
         ValidateTarget(errors, request.MatchId, request.TherapistId);
@@ -67,7 +67,7 @@ public static class FeedbackApi
                 return NotOnShortlist();
         }
 
-        directory.Invalidate(); // track records changed
+        directory.RatingRecorded(request.TherapistId!, await shortlists.FirstGoalAsync(request.MatchId.Value, ct), score.Overall);
         return TypedResults.Created($"/v1/matches/{request.MatchId}", new AllianceRatingResponse(
             request.MatchId.Value, request.TherapistId!, request.Instrument.Value, request.SessionNumber.Value,
             Math.Round(score.Goal, 4), Math.Round(score.Task, 4), Math.Round(score.Bond, 4), Math.Round(score.Overall, 4)));

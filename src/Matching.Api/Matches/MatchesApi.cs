@@ -85,7 +85,7 @@ public static class MatchesApi
 
         var model = ranker.Current;
         var snapshot = await directory.GetAsync(ct);
-        var outcome = Matcher.Rank(preferences, snapshot.Candidates, model, request.Limit ?? MatchRequest.DefaultLimit);
+        var outcome = Matcher.Rank(preferences, snapshot, model, request.Limit ?? MatchRequest.DefaultLimit);
         var shortlist = new Shortlist(
             Guid.NewGuid(),
             preferences.ClientId,
@@ -137,7 +137,8 @@ public static class MatchesApi
             return TypedResults.ValidationProblem(errors.ToDictionary());
         }
 
-        switch (await store.RecordChoiceAsync(id, request.TherapistId!, clock.GetUtcNow(), ct))
+        var at = clock.GetUtcNow();
+        switch (await store.RecordChoiceAsync(id, request.TherapistId!, at, ct))
         {
             case ChoiceResult.ShortlistNotFound:
                 return NotFoundProblem("match", id);
@@ -147,7 +148,7 @@ public static class MatchesApi
                 return TypedResults.Problem(
                     "This shortlist already has a choice; a rematch starts a new match.", statusCode: StatusCodes.Status409Conflict, title: "Choice already recorded");
             default:
-                directory.Invalidate(); // capacity used
+                directory.ChoiceRecorded(request.TherapistId!, at);
                 return TypedResults.NoContent();
         }
     }

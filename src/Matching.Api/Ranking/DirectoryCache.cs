@@ -5,92 +5,218 @@ using Microsoft.Extensions.Options;
 
 namespace Matching.Api.Ranking;
 
-/// <summary>Directory cache settings, bound from <c>Matching:Directory</c>.</summary>
+/// <summary>Directory snapshot settings, bound from <c>Matching:Directory</c>.</summary>
 public sealed class DirectoryOptions
 {
-    /// <summary>How long a snapshot serves before it is reloaded (changes made by other replicas show up within this); default 30 s.</summary>
+    /// <summary>
+    /// How often the snapshot is rebuilt from the database in the background, which is how
+    /// listings, choices and ratings written by other replicas reach this one; default 30 s.
+    /// </summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-/// <summary>An immutable view of the listed therapists with capacity left this week and track records.</summary>
-public sealed record DirectorySnapshot(IReadOnlyList<Candidate> Candidates, DateTimeOffset LoadedAt, DateTimeOffset WeekStart);
-
 /// <summary>
-/// Keeps the directory in memory so a match costs no directory queries. Writes made through this
-/// replica invalidate it at once; writes from other replicas show within the refresh interval.
+/// Holds the immutable <see cref="TherapistDirectory"/> that matches read. A request never waits
+/// for the database (only the very first ones, before the first load): a write made through
+/// this replica is applied to a new snapshot at once (a listing, a place used, a rating), copying
+/// only what it touches, and swapped in before the write returns; a background rebuild from the
+/// database picks up other replicas' writes every <see cref="DirectoryOptions.RefreshInterval"/>.
+/// Listing changes and places used that happen while a rebuild reads are applied again on top of
+/// it, so the swap cannot lose them (a place may then count twice until the next rebuild, which
+/// errs on the side of never exceeding capacity); a rating that lands during a rebuild's read may
+/// be left out of the track record until the next rebuild.
 /// </summary>
-public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore shortlists, FeedbackStore feedback, TimeProvider clock, IOptions<DirectoryOptions> options)
+public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore shortlists, FeedbackStore feedback, TimeProvider clock)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private DirectorySnapshot? _snapshot;
-    private int _version;
+    private readonly Lock _write = new();
+    private readonly SemaphoreSlim _rebuilding = new(1, 1);
+    private TherapistDirectory? _current;
+    private List<Action<TherapistDirectory.Builder>>? _replay;
+    private Task? _first;
 
-    /// <summary>The current snapshot, reloaded when stale, invalidated or a new week began.</summary>
-    public async ValueTask<DirectorySnapshot> GetAsync(CancellationToken ct)
+    /// <summary>When the snapshot was last rebuilt from the database.</summary>
+    public DateTimeOffset? RebuiltAt { get; private set; }
+
+    /// <summary>The current snapshot; the first calls wait for the first load, and a new week frees every place.</summary>
+    public ValueTask<TherapistDirectory> GetAsync(CancellationToken ct)
     {
-        var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot is not null && Fresh(snapshot))
+        var current = Volatile.Read(ref _current);
+        if (current is null)
         {
-            return snapshot;
+            return new(FirstAsync(ct));
         }
 
-        await _gate.WaitAsync(ct);
+        return Calendar.WeekStart(clock.GetUtcNow()) > current.WeekStart ? new(Change(_ => { }, replay: false)!) : new(current);
+    }
+
+    /// <summary>Rebuilds the snapshot from the database and swaps it in.</summary>
+    public async Task RebuildAsync(CancellationToken ct)
+    {
+        await _rebuilding.WaitAsync(ct);
         try
         {
-            snapshot = Volatile.Read(ref _snapshot);
-            if (snapshot is not null && Fresh(snapshot))
+            lock (_write)
             {
-                return snapshot;
+                _replay = [];
             }
 
-            var version = Volatile.Read(ref _version);
-            snapshot = await LoadAsync(ct);
-            // Only publish as fresh if nothing was invalidated while loading.
-            Volatile.Write(ref _snapshot, version == Volatile.Read(ref _version) ? snapshot : snapshot with { LoadedAt = DateTimeOffset.MinValue });
-            return snapshot;
+            var now = clock.GetUtcNow();
+            var week = Calendar.WeekStart(now);
+            var profiles = await therapists.ActiveProfilesAsync(ct);
+            var used = await shortlists.NewClientsSinceAsync(week, ct);
+            var tracks = await feedback.TrackRecordsAsync(now, ct);
+            var fresh = TherapistDirectory.Create(
+                profiles.Select(p => new Candidate(p, p.WeeklyNewClientCapacity - used.GetValueOrDefault(p.Id), tracks.GetValueOrDefault(p.Id) ?? TrackRecord.None)), week);
+            lock (_write)
+            {
+                var builder = fresh.ToBuilder();
+                builder.RollOver(Calendar.WeekStart(clock.GetUtcNow()));
+                foreach (var change in _replay!)
+                {
+                    change(builder);
+                }
+
+                Volatile.Write(ref _current, builder.ToDirectory());
+                RebuiltAt = now;
+            }
         }
         finally
         {
-            _gate.Release();
+            lock (_write)
+            {
+                _replay = null;
+            }
+
+            _rebuilding.Release();
         }
     }
 
-    /// <summary>Marks the snapshot stale after a write (directory change, a choice that uses capacity, a rating).</summary>
-    public void Invalidate()
+    /// <summary>
+    /// Applies listing writes that were just stored (created, replaced, unlisted, listed again):
+    /// from the moment this returns no match on this replica sees the old listing. A therapist new
+    /// to the snapshot gets its places used this week and its track record from the database.
+    /// </summary>
+    public async Task ListingsChangedAsync(IReadOnlyList<(TherapistProfile Profile, bool Listed)> changes, CancellationToken ct)
     {
-        Interlocked.Increment(ref _version);
-        var snapshot = Volatile.Read(ref _snapshot);
-        if (snapshot is not null)
+        ArgumentNullException.ThrowIfNull(changes);
+        var current = await GetAsync(ct);
+        IReadOnlyDictionary<string, int> used = new Dictionary<string, int>();
+        IReadOnlyDictionary<string, TrackRecord> tracks = new Dictionary<string, TrackRecord>();
+        if (changes.Any(c => c.Listed && current.Find(c.Profile.Id) is null))
         {
-            Volatile.Write(ref _snapshot, snapshot with { LoadedAt = DateTimeOffset.MinValue });
+            var now = clock.GetUtcNow();
+            used = await shortlists.NewClientsSinceAsync(Calendar.WeekStart(now), ct);
+            tracks = await feedback.TrackRecordsAsync(now, ct);
+        }
+
+        Change(b =>
+        {
+            foreach (var (profile, listed) in changes)
+            {
+                if (b.Contains(profile.Id))
+                {
+                    b.SetListing(profile, listed);
+                }
+                else if (listed)
+                {
+                    b.Set(profile, true, used.GetValueOrDefault(profile.Id), tracks.GetValueOrDefault(profile.Id) ?? TrackRecord.None);
+                }
+            }
+        }, replay: true);
+    }
+
+    /// <summary>Counts a choice just stored at <paramref name="at"/> against the therapist's places this week.</summary>
+    public void ChoiceRecorded(string therapistId, DateTimeOffset at) =>
+        Change(b =>
+        {
+            if (Calendar.WeekStart(at) == b.WeekStart)
+            {
+                b.UseCapacity(therapistId);
+            }
+        }, replay: true);
+
+    /// <summary>Adds a rating just stored to the therapist's track record.</summary>
+    public void RatingRecorded(string therapistId, Goal? firstGoal, double overall) =>
+        Change(b => b.AddRating(therapistId, firstGoal, overall), replay: false);
+
+    private async Task<TherapistDirectory> FirstAsync(CancellationToken ct)
+    {
+        Task first;
+        lock (_write)
+        {
+            if (_first is null || _first.IsFaulted || _first.IsCanceled)
+            {
+                _first = RebuildAsync(CancellationToken.None);
+            }
+
+            first = _first;
+        }
+
+        await first.WaitAsync(ct);
+        return await GetAsync(ct);
+    }
+
+    // Writers take turns; readers never lock. Before the first load there is nothing to change:
+    // the load reads the database, which already holds the write.
+    private TherapistDirectory? Change(Action<TherapistDirectory.Builder> change, bool replay)
+    {
+        lock (_write)
+        {
+            if (_current is null)
+            {
+                return null;
+            }
+
+            var builder = _current.ToBuilder();
+            builder.RollOver(Calendar.WeekStart(clock.GetUtcNow()));
+            change(builder);
+            if (replay)
+            {
+                _replay?.Add(change);
+            }
+
+            var next = builder.ToDirectory();
+            Volatile.Write(ref _current, next);
+            return next;
         }
     }
+}
 
-    private bool Fresh(DirectorySnapshot s)
+/// <summary>Loads the directory at start and rebuilds it from the database on an interval, off the request path.</summary>
+public sealed class DirectoryRefreshService(DirectoryCache directory, IOptions<DirectoryOptions> options, TimeProvider clock, ILogger<DirectoryRefreshService> logger) : BackgroundService
+{
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var now = clock.GetUtcNow();
-        return now - s.LoadedAt < options.Value.RefreshInterval && Calendar.WeekStart(now) == s.WeekStart;
-    }
+        try
+        {
+            await directory.GetAsync(stoppingToken);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            logger.LogWarning("First directory load failed, retried at the first match: {Error}", e.GetType().Name);
+        }
 
-    private async Task<DirectorySnapshot> LoadAsync(CancellationToken ct)
-    {
-        var now = clock.GetUtcNow();
-        var week = Calendar.WeekStart(now);
-        var profiles = await therapists.ActiveProfilesAsync(ct);
-        var used = await shortlists.NewClientsSinceAsync(week, ct);
-        var tracks = await feedback.TrackRecordsAsync(now, ct);
-        var candidates = profiles.Select(p => new Candidate(
-            p,
-            p.WeeklyNewClientCapacity - used.GetValueOrDefault(p.Id),
-            tracks.GetValueOrDefault(p.Id) ?? TrackRecord.None)).ToList();
-        return new DirectorySnapshot(candidates, now, week);
+        using var timer = new PeriodicTimer(options.Value.RefreshInterval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await directory.RebuildAsync(stoppingToken);
+            }
+            catch (System.Data.Common.DbException e)
+            {
+                // The database may be briefly unreachable; the current snapshot keeps serving.
+                logger.LogWarning("Directory rebuild skipped: {Error}", e.GetType().Name);
+            }
+        }
     }
 }
 
 /// <summary>Registration.</summary>
 public static class RankingSetup
 {
-    /// <summary>Adds the model holder and the directory cache.</summary>
+    /// <summary>Adds the model holder and the directory snapshot with their refresh services.</summary>
     public static void AddRanking(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<DirectoryOptions>().BindConfiguration("Matching:Directory")
@@ -108,5 +234,6 @@ public static class RankingSetup
             .ValidateOnStart();
         builder.Services.AddHostedService<NightlyTrainingService>();
         builder.Services.AddSingleton<DirectoryCache>();
+        builder.Services.AddHostedService<DirectoryRefreshService>();
     }
 }

@@ -101,8 +101,9 @@ public static class TherapistsApi
         }
 
         var created = await store.UpsertAsync(profile, ct);
-        directory.Invalidate();
-        var stored = ToResponse((await store.GetAsync(id, ct))!);
+        var record = (await store.GetAsync(id, ct))!;
+        await directory.ListingsChangedAsync([(record.Profile, record.Active)], ct);
+        var stored = ToResponse(record);
         return created ? TypedResults.Created($"/v1/therapists/{id}", stored) : TypedResults.Ok(stored);
     }
 
@@ -132,7 +133,8 @@ public static class TherapistsApi
         }
 
         var created = await store.UpsertManyAsync(profiles, ct);
-        directory.Invalidate();
+        var listed = await store.ListedAmongAsync(profiles.Select(p => p.Id).ToList(), ct);
+        await directory.ListingsChangedAsync(profiles.Select(p => (p, listed.Contains(p.Id))).ToList(), ct);
         return TypedResults.Ok(new ImportResponse(profiles.Count, created, profiles.Count - created));
     }
 
@@ -146,12 +148,12 @@ public static class TherapistsApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> SetActive(string id, bool active, TherapistStore store, DirectoryCache directory, CancellationToken ct)
     {
-        if (!await store.SetActiveAsync(id, active, ct))
+        if (!await store.SetActiveAsync(id, active, ct) || await store.GetAsync(id, ct) is not { } record)
         {
             return MatchesApi.NotFoundProblem("therapist", id);
         }
 
-        directory.Invalidate();
+        await directory.ListingsChangedAsync([(record.Profile, record.Active)], ct);
         return TypedResults.NoContent();
     }
 

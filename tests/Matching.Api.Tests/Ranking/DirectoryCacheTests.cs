@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Matching.Api.Infrastructure;
+using Matching.Api.Ranking;
+using Matching.Data;
+using Matching.Engine.Domain;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Matching.Api.Tests.Ranking;
+
+/// <summary>
+/// The directory snapshot behind the match endpoint: this replica's writes apply to it at once
+/// without a rebuild from the database, other replicas' writes (made here straight through the
+/// stores on the same file) arrive with the next rebuild, and a rebuild keeps what this replica
+/// changed meanwhile.
+/// </summary>
+public sealed class DirectoryCacheTests
+{
+    private MatchingApiFactory _factory = null!;
+    private HttpClient _directory = null!;
+    private HttpClient _intake = null!;
+    private HttpClient _data = null!;
+
+    private DirectoryCache Cache => _factory.Services.GetRequiredService<DirectoryCache>();
+
+    [SetUp]
+    public async Task SetUp()
+    {
+        _factory = new MatchingApiFactory();
+        await _factory.ImportDirectoryAsync();
+        _directory = _factory.ClientFor(Role.Directory);
+        _intake = _factory.ClientFor(Role.Intake);
+        _data = _factory.ClientFor(Role.Data);
+    }
+
+    [TearDown]
+    public void TearDown()
+    {
+        _directory.Dispose();
+        _intake.Dispose();
+        _data.Dispose();
+        _factory.Dispose();
+    }
+
+    private async Task<JsonObject> MatchAsync(string clientId)
+    {
+        var response = await _directory.PostAsJsonAsync("/v1/matches", TestDirectory.Request(clientId));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+    }
+
+    private static IEnumerable<string> Ids(JsonObject match) => match["therapists"]!.AsArray().Select(t => (string)t!["therapistId"]!);
+
+    [Test]
+    public async Task A_rating_updates_the_track_record_in_place_without_a_rebuild()
+    {
+        var match = await MatchAsync("c-rated");
+        var rebuilt = Cache.RebuiltAt;
+        var before = (await Cache.GetAsync(CancellationToken.None)).Find("t-cbt-ny")!.Track;
+
+        var rating = await _intake.PostAsJsonAsync("/v1/alliance-ratings", new
+        {
+            matchId = (string)match["matchId"]!,
+            therapistId = "t-cbt-ny",
+            instrument = "srs",
+            items = new[] { 9, 9, 9, 9 },
+            sessionNumber = 1,
+        });
+        Assert.That(rating.StatusCode, Is.EqualTo(HttpStatusCode.Created), await rating.Content.ReadAsStringAsync());
+
+        var after = (await Cache.GetAsync(CancellationToken.None)).Find("t-cbt-ny")!.Track;
+        var stored = await _factory.Services.GetRequiredService<FeedbackStore>().TrackRecordsAsync(_factory.Clock.GetUtcNow());
+        Assert.Multiple(() =>
+        {
+            Assert.That(Cache.RebuiltAt, Is.EqualTo(rebuilt), "no rebuild from the database");
+            Assert.That(before.Ratings, Is.Zero);
+            Assert.That(after.Ratings, Is.EqualTo(1));
+            Assert.That(after.MeanAlliance, Is.EqualTo(stored["t-cbt-ny"].MeanAlliance).Within(1e-12), "the same as the database's own aggregate");
+            Assert.That(after.ByGoal[Goal.Panic].Ratings, Is.EqualTo(1), "kept by the client's first goal");
+        });
+    }
+
+    [Test]
+    public async Task Another_replicas_listing_and_choices_arrive_with_the_next_rebuild()
+    {
+        var store = _factory.Services.GetRequiredService<TherapistStore>();
+        var shortlists = _factory.Services.GetRequiredService<ShortlistStore>();
+        var first = await MatchAsync("c-elsewhere-1");
+        await store.UpsertAsync(TestDirectory.Profile("t-new-elsewhere"));
+        await shortlists.SaveChoicesAsync([new Choice(Guid.Parse((string)first["matchId"]!), "c-elsewhere-1", "t-cbt-ny", _factory.Clock.GetUtcNow())]);
+        var second = await shortlists.GetAsync(Guid.Parse((string)(await MatchAsync("c-elsewhere-2"))["matchId"]!));
+        await shortlists.SaveChoicesAsync([new Choice(second!.Value.Shortlist.Id, "c-elsewhere-2", "t-cbt-ny", _factory.Clock.GetUtcNow())]);
+
+        var beforeRebuild = await MatchAsync("c-elsewhere-3");
+        await Cache.RebuildAsync(CancellationToken.None);
+        var afterRebuild = await MatchAsync("c-elsewhere-4");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Ids(beforeRebuild), Does.Contain("t-cbt-ny").And.Not.Contain("t-new-elsewhere"), "not seen before the rebuild");
+            Assert.That(Ids(afterRebuild), Does.Contain("t-new-elsewhere"));
+            Assert.That(Ids(afterRebuild), Does.Not.Contain("t-cbt-ny"), "both weekly places were taken on the other replica");
+        });
+    }
+
+    [Test]
+    public async Task A_listing_unlisted_here_stays_unlisted_through_a_rebuild_and_a_relisted_one_comes_back()
+    {
+        Assert.That((await _data.PostAsync("/v1/therapists/t-cbt-ny/deactivate", null)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        var unlisted = await MatchAsync("c-unlisted");
+        await Cache.RebuildAsync(CancellationToken.None);
+        var rebuilt = await MatchAsync("c-unlisted-rebuilt");
+        Assert.That((await _data.PostAsync("/v1/therapists/t-cbt-ny/reactivate", null)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        var relisted = await MatchAsync("c-relisted");
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Ids(unlisted), Does.Not.Contain("t-cbt-ny"));
+            Assert.That(Ids(rebuilt), Does.Not.Contain("t-cbt-ny"));
+            Assert.That(Ids(relisted), Does.Contain("t-cbt-ny"));
+        });
+    }
+
+    [Test]
+    public async Task A_therapist_listed_again_after_a_rebuild_keeps_the_places_it_used_this_week()
+    {
+        var match = await MatchAsync("c-used");
+        Assert.That((await _directory.PostAsJsonAsync($"/v1/matches/{match["matchId"]}/choice", new { therapistId = "t-cbt-ny" })).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        await _data.PostAsync("/v1/therapists/t-cbt-ny/deactivate", null);
+        await Cache.RebuildAsync(CancellationToken.None); // the rebuilt snapshot no longer holds t-cbt-ny at all
+
+        await _data.PostAsync("/v1/therapists/t-cbt-ny/reactivate", null);
+
+        Assert.That((await Cache.GetAsync(CancellationToken.None)).Find("t-cbt-ny")!.CapacityLeft, Is.EqualTo(1), "2 places a week, 1 used before it was unlisted");
+    }
+
+    [Test]
+    public async Task A_replaced_listing_is_matched_as_replaced_when_the_write_returns()
+    {
+        var moved = TestDirectory.CbtNy with { LicensedRegions = ["us-ca"] };
+        var put = await _data.PutAsJsonAsync("/v1/therapists/t-cbt-ny", moved, MatchingApiFactory.Json);
+        Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.OK), await put.Content.ReadAsStringAsync());
+
+        var match = await MatchAsync("c-moved");
+
+        Assert.That(Ids(match), Does.Not.Contain("t-cbt-ny"));
+        Assert.That((int)match["excludedBy"]!["region"]!, Is.EqualTo(2), "t-cbt-ca and the moved t-cbt-ny");
+    }
+}
