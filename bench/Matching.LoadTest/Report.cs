@@ -38,7 +38,7 @@ public static class Report
 
             text.AppendLine(Para(markdown,
                 $"Idle after the run: {system.Idle.CpuMsPerSecond:0.0} CPU ms/s, {N(system.Idle.KiBPerSecond)} KB/s allocated; a phase's pair of counter readings allocates " +
-                $"{N(system.Idle.ProbeKiB)} KB in the server by itself. RSS at the end {system.RssMiBAtEnd:0} MiB, peak {system.PeakRssMiB:0} MiB (start-up and import included)."));
+                $"{N(system.Idle.ProbeKiB)} KB in the server by itself. RSS at the end {system.RssMiBAtEnd:0} MiB, peak {system.PeakRssMiB:0} MiB (from start-up on, the import included)."));
             text.AppendLine(Table(markdown,
                 ["scenario", "req/s", "matches/s", "p50 ms", "p99 ms", "p99.9 ms", "errors", "CPU ms/match", "KB alloc/match", "RSS MiB"],
                 system.Phases.Select(p => new[]

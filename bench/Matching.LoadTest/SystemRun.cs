@@ -47,8 +47,10 @@ public sealed class SystemRun(string name, string kind, string description, Uri 
             Math.Max(settings.Limits.MaxInFlight, settings.Connections), settings.Limits.RequestTimeout);
         var seed = settings.Seed;
 
-        // Past start-up's JIT tiering and the import's garbage before the first scenario's own warm-up.
-        await LoadAsync(traffic, new Scenario(TrafficMix.MatchOnly, null, settings.Connections), settings.Warmup, seed++, ct);
+        // Past start-up's JIT tiering and the import's garbage before the first scenario's own
+        // warm-up; at least 5 s even in a quick run, or the first phase pays for tier-1 compilation.
+        var systemWarmup = TimeSpan.FromSeconds(Math.Max(5, settings.Warmup.TotalSeconds));
+        await LoadAsync(traffic, new Scenario(TrafficMix.MatchOnly, null, settings.Connections), systemWarmup, seed++, ct);
         var phases = new List<PhaseResult>();
         foreach (var scenario in settings.Scenarios)
         {
