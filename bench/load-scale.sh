@@ -50,6 +50,7 @@ command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq cur
 
 work=$(mktemp -d /tmp/load-scale.XXXXXX)
 server=""
+client=""
 baseline_tree=""
 stop_server() {
   [ -n "$server" ] || return 0
@@ -60,6 +61,7 @@ stop_server() {
   server=""
 }
 cleanup() {
+  if [ -n "$client" ]; then kill "$client" 2>/dev/null || true; fi
   stop_server
   if [ -n "$baseline_tree" ]; then git -C "$repo" worktree remove --force "$baseline_tree" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
@@ -84,7 +86,14 @@ if [ -n "$baseline_dir" ] && [ ! -f "$baseline_dir/Matching.Api.dll" ]; then
   echo "no Matching.Api.dll in $baseline_dir" >&2; exit 2
 fi
 
-harness() { dotnet "$repo/bench/Matching.LoadTest/bin/Release/net10.0/Matching.LoadTest.dll" "$@"; }
+# The harness runs in the background and is waited for, so a signal to this script reaches the
+# trap at once (bash defers traps until a foreground child exits) and the trap stops it too.
+harness() {
+  dotnet "$repo/bench/Matching.LoadTest/bin/Release/net10.0/Matching.LoadTest.dll" "$@" &
+  client=$!
+  wait "$client"
+  client=""
+}
 url=http://127.0.0.1:$port
 
 # Starts a server from its build folder (appsettings*.json are copied there), with the given
@@ -94,6 +103,8 @@ start_server() {
   shift 3
   (cd "$dir" && exec env "$@" dotnet "$dll" --urls "$url") >"$log" 2>&1 &
   server=$!
+  # Should this script be killed outright (no trap runs), the server goes with it.
+  (while kill -0 $$ 2>/dev/null && kill -0 "$server" 2>/dev/null; do sleep 2; done; kill "$server" 2>/dev/null) >/dev/null 2>&1 &
   for _ in $(seq 1 120); do
     curl -sf "$url/health/ready" >/dev/null 2>&1 && return 0
     kill -0 "$server" 2>/dev/null || { echo "server exited; its log:" >&2; tail -20 "$log" >&2; exit 1; }
