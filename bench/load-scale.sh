@@ -101,6 +101,9 @@ url=http://127.0.0.1:$port
 start_server() {
   local dir=$1 dll=$2 log=$3
   shift 3
+  if curl -s -o /dev/null --max-time 2 "$url/"; then
+    echo "something already answers on $url; pick another --port" >&2; exit 1
+  fi
   (cd "$dir" && exec env "$@" dotnet "$dll" --urls "$url") >"$log" 2>&1 &
   server=$!
   # Should this script be killed outright (no trap runs), the server goes with it.
