@@ -254,7 +254,7 @@ public sealed partial class LambdaMartModel
         // order into a zeroed double, so a row that goes the distance has Score's bits.
         var walked = schedule.FirstBlock;
         partial.Clear();
-        AddTrees(rowMajor, rows, partial, 0, walked);
+        AddTreeRange(rowMajor, rows, partial, 0, walked);
 
         // The leaders are the rows with the largest partial scores, ties taken in row order.
         for (var r = 0; r < rows; r++)
@@ -286,7 +286,7 @@ public sealed partial class LambdaMartModel
             }
         }
 
-        AddTrees(leaderRows, leaders, leaderScores, walked, trees);
+        AddTreeRange(leaderRows, leaders, leaderScores, walked, trees);
         for (var l = 0; l < leaders; l++)
         {
             var row = leaderIndex[l];
@@ -333,7 +333,7 @@ public sealed partial class LambdaMartModel
         while (walked < trees && alive > 0)
         {
             var next = Math.Min(trees, walked + schedule.Block);
-            AddTrees(packed[..(alive * n)], alive, partial[..alive], walked, next);
+            AddTreeRange(packed[..(alive * n)], alive, partial[..alive], walked, next);
             walked = next;
             if (walked == trees)
             {
@@ -387,7 +387,7 @@ public sealed partial class LambdaMartModel
     }
 
     /// <summary>Adds trees [from, to) to the sums of contiguous rows, a block of rows at a time so they stay in L1.</summary>
-    private void AddTrees(ReadOnlySpan<float> rowMajor, int rows, Span<double> sums, int from, int to)
+    private void AddTreeRange(ReadOnlySpan<float> rowMajor, int rows, Span<double> sums, int from, int to)
     {
         var roots = _walkRoots.AsSpan(from, to - from);
         var firstLeaves = _walkFirstLeaf.AsSpan(from, to - from);

@@ -236,8 +236,8 @@ public sealed partial class LambdaMartModel
     }
 
     /// <summary>
-    /// Adds to each row's sum the leaf values of the given trees (walk roots and first leaves),
-    /// one tree after another in the order given.
+    /// Adds to each row's sum the leaf values of the trees whose walk roots and first leaves are
+    /// given, one tree after another in the order given.
     /// </summary>
     private void AddTrees(ReadOnlySpan<float> block, int rows, Span<double> scores, ReadOnlySpan<int> roots, ReadOnlySpan<int> firstLeaves)
     {
