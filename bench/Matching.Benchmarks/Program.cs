@@ -7,5 +7,11 @@ if (args is ["compare", .. var rest])
     return XgboostComparison.Run(rest);
 }
 
+// `topk ...` measures how much the early-exit scorer prunes on the realistic model and candidates.
+if (args is ["topk", .. var topK])
+{
+    return TopKMeasurement.Run(topK);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(ScoringBenchmarks).Assembly).Run(args);
 return 0;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Matching.Engine.Matching;
@@ -79,6 +80,44 @@ public sealed class LearnedRankingModel : IRankingModel
             {
                 scores[r] += BaselineWeight * prior[r];
             }
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Exact early exit over the trees (see <see cref="LambdaMartModel.ScoreCandidates(ReadOnlySpan{float}, int, ReadOnlySpan{double}, int, Span{double}, Span{int})"/>): the
+    /// weighted rule-based prior is linear and cheap, so it is computed in full first and only
+    /// the trees are bounded. The survivors are exactly the rows at or above the keep-th score.
+    /// </remarks>
+    public int ScoreCandidates(ReadOnlySpan<float> features, int rows, int keep, Span<double> scores, Span<int> survivors)
+    {
+        if (BaselineWeight == 0)
+        {
+            return Model.ScoreCandidates(features, rows, [], keep, scores, survivors);
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        if (features.Length != rows * PairFeatures.Count)
+        {
+            throw new ArgumentException($"Expected {rows * PairFeatures.Count} values, got {features.Length}.", nameof(features));
+        }
+
+        var buffer = ArrayPool<double>.Shared.Rent(rows);
+        try
+        {
+            // Weighted here exactly as Score weights it, so trees + offset is Score's own last addition.
+            var offsets = buffer.AsSpan(0, rows);
+            RuleBasedScorer.Instance.Score(features, rows, offsets);
+            for (var r = 0; r < rows; r++)
+            {
+                offsets[r] = BaselineWeight * offsets[r];
+            }
+
+            return Model.ScoreCandidates(features, rows, offsets, keep, scores, survivors);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(buffer);
         }
     }
 

@@ -117,6 +117,9 @@ public sealed partial class LambdaMartModel
             leafBase += tree.LeafCount;
         }
 
+        _remainingMax = RemainingMax(_trees);
+        _leafMagnitude = _trees.Sum(t => t.LeafValue.Max(Math.Abs));
+
         // A read-only view, so the shared model cannot be changed through a cast.
         FeatureImportance = Array.AsReadOnly(_featureImportance);
     }
@@ -229,6 +232,15 @@ public sealed partial class LambdaMartModel
     private void ScoreBlock(ReadOnlySpan<float> block, int rows, Span<double> scores)
     {
         scores.Clear();
+        AddTrees(block, rows, scores, _walkRoots, _walkFirstLeaf);
+    }
+
+    /// <summary>
+    /// Adds to each row's sum the leaf values of the trees whose walk roots and first leaves are
+    /// given, one tree after another in the order given.
+    /// </summary>
+    private void AddTrees(ReadOnlySpan<float> block, int rows, Span<double> scores, ReadOnlySpan<int> roots, ReadOnlySpan<int> firstLeaves)
+    {
         var featureCount = FeatureCount;
         ref var x = ref MemoryMarshal.GetReference(block);
         ref var nodes = ref MemoryMarshal.GetArrayDataReference(_walkNodes);
@@ -242,10 +254,10 @@ public sealed partial class LambdaMartModel
         // visit one row at a time with a branch, 2.2 with four rows, 1.6 with eight); rows that reach a leaf
         // early keep stepping on the self-looping leaf. A tree with a single leaf (FeatureCount
         // may be 0) never steps at all.
-        for (var t = 0; t < _walkRoots.Length; t++)
+        for (var t = 0; t < roots.Length; t++)
         {
-            var root = _walkRoots[t];
-            var firstLeaf = _walkFirstLeaf[t];
+            var root = roots[t];
+            var firstLeaf = firstLeaves[t];
             if (root == firstLeaf)
             {
                 var value = Unsafe.Add(ref leafValues, root);

@@ -10,6 +10,9 @@ public sealed class LearnedRankingModelTests
 {
     private static readonly FeatureGroup[] Groups = Enum.GetValues<FeatureGroup>();
 
+    // The planted problem with more trees than the early exit's first block, so ScoreCandidates prunes.
+    private static readonly Lazy<LambdaMartModel> Deep = new(() => LambdaMartTrainer.Train(Planted.Train, null, Planted.Options with { Trees = 40, LearningRate = 0.1 }));
+
     [Test]
     public void A_registry_artifact_validates_only_under_the_version_it_names_itself()
     {
@@ -298,6 +301,51 @@ public sealed class LearnedRankingModelTests
             "model of another format version" => With(o => o["model"]!["formatVersion"] = 9),
             _ => throw new ArgumentOutOfRangeException(nameof(damage), damage, null),
         };
+    }
+
+    [Test]
+    public void ScoreCandidates_keeps_exactly_the_top_rows_with_ties_and_Scores_bits(
+        [Values(0.0, 2.0)] double baselineWeight,
+        [Range(1, 6)] int seed,
+        [Values(1, 10, 37, 999, 1000, 1001)] int keep)
+    {
+        // Duplicate rows tie, so some cuts fall inside a run of equal scores.
+        IRankingModel model = new LearnedRankingModel("deep/1", Deep.Value, Planted.Learned.ContributionScales, baselineWeight);
+        var data = Planted.Dataset(queries: 100, seed: 10 + seed);
+        var features = data.Features.ToArray();
+        var n = PairFeatures.Count;
+        var random = new Random(seed);
+        for (var copy = 0; copy < 200; copy++)
+        {
+            features.AsSpan(random.Next(data.Rows) * n, n).CopyTo(features.AsSpan(random.Next(data.Rows) * n, n));
+        }
+
+        var expected = new double[data.Rows];
+        model.Score(features, data.Rows, expected);
+        var kth = expected.OrderDescending().ElementAt(Math.Min(keep, data.Rows) - 1);
+        var top = Enumerable.Range(0, data.Rows).Where(r => expected[r] >= kth).ToArray();
+
+        var scores = new double[data.Rows];
+        var survivors = new int[data.Rows];
+        var m = model.ScoreCandidates(features, data.Rows, keep, scores, survivors);
+
+        Assert.That(survivors[..m], Is.EqualTo(top));
+        Assert.That(survivors[..m].Select(r => BitConverter.DoubleToInt64Bits(scores[r])), Is.EqualTo(top.Select(r => BitConverter.DoubleToInt64Bits(expected[r]))));
+    }
+
+    [Test]
+    public void ScoreCandidates_rejects_wrong_arguments()
+    {
+        IRankingModel model = new LearnedRankingModel("deep/1", Deep.Value, Planted.Learned.ContributionScales, baselineWeight: 2);
+        var n = PairFeatures.Count;
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => model.ScoreCandidates(new float[n * 4], -1, 1, new double[4], new int[4]), Throws.InstanceOf<ArgumentOutOfRangeException>());
+            Assert.That(() => model.ScoreCandidates(new float[n * 4], 4, 0, new double[4], new int[4]), Throws.InstanceOf<ArgumentOutOfRangeException>());
+            Assert.That(() => model.ScoreCandidates(new float[(n * 4) - 1], 4, 1, new double[4], new int[4]), Throws.ArgumentException);
+            Assert.That(() => model.ScoreCandidates(new float[n * 4], 4, 1, new double[5], new int[4]), Throws.ArgumentException);
+            Assert.That(() => model.ScoreCandidates(new float[n * 4], 4, 1, new double[4], new int[3]), Throws.ArgumentException);
+        });
     }
 
     private static double[] Scores(IRankingModel model, RankingDataset data)

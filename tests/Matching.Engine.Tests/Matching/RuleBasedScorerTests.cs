@@ -74,6 +74,42 @@ public class RuleBasedScorerTests
         Assert.That(scores, Is.EqualTo(new[] { 0.0, 0.1, -0.1 }).Within(1e-12));
     }
 
+    [TestCase(1)]
+    [TestCase(3)]
+    [TestCase(50)]
+    public void ScoreCandidates_by_default_scores_and_keeps_every_row(int keep)
+    {
+        IRankingModel scorer = Scorer;
+        var random = new Random(keep);
+        const int rows = 20;
+        var features = Enumerable.Range(0, rows * PairFeatures.Count).Select(_ => (float)random.NextDouble()).ToArray();
+        var expected = new double[rows];
+        Scorer.Score(features, rows, expected);
+        var scores = new double[rows];
+        var survivors = new int[rows + 5];
+
+        var m = scorer.ScoreCandidates(features, rows, keep, scores, survivors);
+
+        Assert.That(m, Is.EqualTo(rows));
+        Assert.That(survivors[..m], Is.EqualTo(Enumerable.Range(0, rows)));
+        Assert.That(scores, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void ScoreCandidates_by_default_rejects_wrong_arguments()
+    {
+        IRankingModel scorer = Scorer;
+        var n = PairFeatures.Count;
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => scorer.ScoreCandidates(new float[n * 4], -1, 1, new double[4], new int[4]), Throws.InstanceOf<ArgumentOutOfRangeException>());
+            Assert.That(() => scorer.ScoreCandidates(new float[n * 4], 4, 0, new double[4], new int[4]), Throws.InstanceOf<ArgumentOutOfRangeException>());
+            Assert.That(() => scorer.ScoreCandidates(new float[(n * 4) + 1], 4, 1, new double[4], new int[4]), Throws.ArgumentException);
+            Assert.That(() => scorer.ScoreCandidates(new float[n * 4], 4, 1, new double[3], new int[4]), Throws.ArgumentException);
+            Assert.That(() => scorer.ScoreCandidates(new float[n * 4], 4, 1, new double[4], new int[3]), Throws.ArgumentException);
+        });
+    }
+
     // Half the summed weights of each group: a group's maximum contribution.
     [TestCase(FeatureGroup.Goals, 0.15)]
     [TestCase(FeatureGroup.Tasks, 0.175)]
