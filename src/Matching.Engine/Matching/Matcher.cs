@@ -71,6 +71,7 @@ public static class Matcher
         var slots = ArrayPool<int>.Shared.Rent(Math.Max(1, eligible));
         var features = ArrayPool<float>.Shared.Rent(Math.Max(1, eligible * n));
         var scores = ArrayPool<double>.Shared.Rent(Math.Max(1, eligible));
+        var survivors = ArrayPool<int>.Shared.Rent(Math.Max(1, eligible));
         try
         {
             var e = 0;
@@ -83,11 +84,13 @@ public static class Matcher
             }
 
             PairFeatures.Compute(client, directory, slots.AsSpan(0, eligible), features.AsSpan(0, eligible * n));
-            model.Score(features.AsSpan(0, eligible * n), eligible, scores.AsSpan(0, eligible));
 
+            // Only rows that can reach the shortlist are scored in full (exactly, ties kept); the
+            // selection among those breaks ties by therapist id.
             var take = Math.Min(limit, eligible);
+            var kept = take == 0 ? 0 : model.ScoreCandidates(features.AsSpan(0, eligible * n), eligible, take, scores.AsSpan(0, eligible), survivors.AsSpan(0, eligible));
             Span<int> top = take <= 64 ? stackalloc int[take] : new int[take];
-            SelectTop(scores.AsSpan(0, eligible), slots.AsSpan(0, eligible), directory, top);
+            SelectTop(scores.AsSpan(0, eligible), survivors.AsSpan(0, kept), slots.AsSpan(0, eligible), directory, top);
             var ranked = new RankedTherapist[take];
             Span<double> contributions = stackalloc double[n];
             for (var p = 0; p < take; p++)
@@ -113,19 +116,25 @@ public static class Matcher
             ArrayPool<int>.Shared.Return(slots);
             ArrayPool<float>.Shared.Return(features);
             ArrayPool<double>.Shared.Return(scores);
+            ArrayPool<int>.Shared.Return(survivors);
         }
     }
 
     /// <summary>
-    /// The rows of the best <c>top.Length</c> scores, best first, ties broken by therapist id:
+    /// The best <c>top.Length</c> of <paramref name="rows"/>, best first, ties broken by therapist id:
     /// a bounded insertion that compares most rows once against the current worst kept, instead of
     /// sorting every eligible therapist.
     /// </summary>
-    private static void SelectTop(ReadOnlySpan<double> scores, ReadOnlySpan<int> slots, TherapistDirectory directory, Span<int> top)
+    private static void SelectTop(ReadOnlySpan<double> scores, ReadOnlySpan<int> rows, ReadOnlySpan<int> slots, TherapistDirectory directory, Span<int> top)
     {
         var kept = 0;
-        for (var r = 0; r < scores.Length && top.Length > 0; r++)
+        foreach (var r in rows)
         {
+            if (top.Length == 0)
+            {
+                return;
+            }
+
             if (kept == top.Length && !Before(r, top[kept - 1], scores, slots, directory))
             {
                 continue;

@@ -1,4 +1,5 @@
 using Matching.Engine.Domain;
+using Matching.Engine.Learning;
 using Matching.Engine.Matching;
 using Matching.Engine.Simulation;
 
@@ -131,20 +132,31 @@ public class TherapistDirectoryTests
         Assert.That(compared, Is.EqualTo(120 * world.Count));
     }
 
-    [Test]
-    public void Shortlists_from_the_directory_equal_a_full_sort_of_every_eligible_pair()
+    private static IEnumerable<TestCaseData> Models()
+    {
+        yield return new TestCaseData(RuleBasedScorer.Instance, 10).SetArgDisplayNames("rule-based", "10");
+        yield return new TestCaseData(Learning.Planted.Learned, 1).SetArgDisplayNames("8 trees", "1");
+        // More than the 20 trees every row walks before the early exit starts to drop rows.
+        var deep = Engine.Ranking.LambdaMartTrainer.Train(Learning.Planted.Train, null, Learning.Planted.Options with { Trees = 80, LearningRate = 0.1 });
+        yield return new TestCaseData(new LearnedRankingModel("planted/deep", deep, Learning.Planted.Learned.ContributionScales), 10)
+            .SetArgDisplayNames("80 trees (early exit)", "10");
+        yield return new TestCaseData(new LearnedRankingModel("planted/prior", deep, Learning.Planted.Learned.ContributionScales, 2), 3)
+            .SetArgDisplayNames("80 trees over the prior (early exit)", "3");
+    }
+
+    [TestCaseSource(nameof(Models))]
+    public void Shortlists_from_the_directory_equal_a_full_sort_of_every_eligible_pair(IRankingModel model, int limit)
     {
         var world = World(6);
         var directory = TherapistDirectory.Create(world, Week);
-        var model = RuleBasedScorer.Instance;
         var nonEmpty = 0;
         foreach (var client in Clients(6, 100))
         {
-            var outcome = Matcher.Rank(client, directory, model, 10);
+            var outcome = Matcher.Rank(client, directory, model, limit);
             var (eligible, _) = Reference(client, world);
             var expected = world.Where(c => eligible.Contains(c.Profile.Id))
                 .Select(c => (c.Profile.Id, Score: ScoreOf(model, Build.Features(client, c))))
-                .OrderByDescending(x => x.Score).ThenBy(x => x.Id, StringComparer.Ordinal).Take(10).ToList();
+                .OrderByDescending(x => x.Score).ThenBy(x => x.Id, StringComparer.Ordinal).Take(limit).ToList();
 
             Assert.That(outcome.Eligible, Is.EqualTo(eligible.Count));
             Assert.That(outcome.Ranked.Select(r => r.Therapist.Id), Is.EqualTo(expected.Select(x => x.Id)), client.ClientId);
@@ -154,7 +166,7 @@ public class TherapistDirectoryTests
                 Assert.That(r.Features, Is.EqualTo(Build.Features(client, world.Single(c => c.Profile.Id == r.Therapist.Id))));
             }
 
-            nonEmpty += outcome.Ranked.Count > 1 ? 1 : 0;
+            nonEmpty += outcome.Ranked.Count == limit ? 1 : 0;
         }
 
         Assert.That(nonEmpty, Is.GreaterThan(20));
