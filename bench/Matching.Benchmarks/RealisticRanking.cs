@@ -44,6 +44,14 @@ internal sealed class RealisticRanking
     /// </summary>
     public static RealisticRanking Create(int clients, Action<string>? log = null)
     {
+        var (world, model) = Nightly(log);
+        var (queries, eligible) = Candidates(world, clients);
+        return new RealisticRanking(model, queries, eligible);
+    }
+
+    /// <summary>The simulated world and the nightly-size model trained on it (cached in the temp folder).</summary>
+    public static (SimulationResult World, LearnedRankingModel Model) Nightly(Action<string>? log = null)
+    {
         var world = Simulator.Run(World);
         var cache = Path.Combine(Path.GetTempPath(), "matching-benchmarks", $"topk-model-{World.Therapists}-{World.Clients}-{World.Seed}.json");
         LearnedRankingModel model;
@@ -60,8 +68,7 @@ internal sealed class RealisticRanking
             File.Move(partial, cache, overwrite: true);
         }
 
-        var (queries, eligible) = Candidates(world, clients);
-        return new RealisticRanking(model, queries, eligible);
+        return (world, model);
     }
 
     private static async Task<LearnedRankingModel> TrainAsync(SimulationResult world, Action<string>? log)
@@ -131,7 +138,8 @@ internal sealed class RealisticRanking
         return (queries, eligible);
     }
 
-    private static List<TrackRecord> TrackRecords(SimulationResult world)
+    /// <summary>The final track record of every therapist of the world that has ratings.</summary>
+    public static List<TrackRecord> TrackRecords(SimulationResult world)
     {
         var clients = world.Clients.ToDictionary(c => c.ClientId);
         var firstGoal = world.Shortlists.ToDictionary(s => s.ShortlistId, s => clients[s.ClientId].Goals.Count > 0 ? clients[s.ClientId].Goals[0] : (Goal?)null);

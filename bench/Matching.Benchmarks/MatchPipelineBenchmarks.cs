@@ -1,0 +1,130 @@
+using BenchmarkDotNet.Attributes;
+using Matching.Engine.Domain;
+using Matching.Engine.Matching;
+
+namespace Matching.Benchmarks;
+
+/// <summary>
+/// The in-process match pipeline over the indexed directory at 1,000, 10,000 and 100,000
+/// therapists, with the nightly-size model (200 trees, 8 leaves, prior weight 2): the hard
+/// constraints alone, then with the pair features, then with the early-exit scoring, then the
+/// whole match (selection and explanations of the 10 shown). The request is the shape of
+/// bench/scale-request.json (about a tenth of the directory eligible); each operation is one
+/// match, cycling through 20 simulated clients asking it.
+/// </summary>
+[MemoryDiagnoser]
+public class MatchPipelineBenchmarks
+{
+    private const int Clients = 20;
+    private const int Limit = 10;
+
+    private TherapistDirectory _directory = null!;
+    private IRankingModel _model = null!;
+    private List<ClientPreferences> _clients = null!;
+    private ulong[] _eligible = [];
+    private ulong[] _scratch = [];
+    private int[] _slots = [];
+    private float[] _features = [];
+    private double[] _scores = [];
+    private int[] _survivors = [];
+    private readonly int[] _excluded = new int[HardConstraintFilter.ConstraintCount];
+
+    [Params(1_000, 10_000, 100_000)]
+    public int Therapists { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var (world, model) = RealisticRanking.Nightly(Console.WriteLine);
+        _model = model;
+        var tracks = RealisticRanking.TrackRecords(world);
+        var random = new Random(8);
+        _directory = TherapistDirectory.Create(
+            Engine.Simulation.Simulator.Directory(Therapists, 8).Select(t => new Candidate(t, t.WeeklyNewClientCapacity, tracks[random.Next(tracks.Count)])),
+            Calendar.WeekStart(DateTimeOffset.UtcNow));
+        _clients = world.Clients.Take(Clients).Select(Standard).ToList();
+        _eligible = new ulong[_directory.Words];
+        _scratch = new ulong[_directory.Words];
+        _slots = new int[Therapists];
+        _features = new float[Therapists * PairFeatures.Count];
+        _scores = new double[Therapists];
+        _survivors = new int[Therapists];
+        var eligible = _clients.Select(c => Matcher.Rank(c, _directory, _model, Limit).Eligible).ToList();
+        Console.WriteLine($"// {Therapists} therapists: eligible per request {eligible.Min()}-{eligible.Max()}, mean {eligible.Average():0}");
+    }
+
+    /// <summary>A simulated client's preferences with the constraints of the standard request.</summary>
+    private static ClientPreferences Standard(ClientPreferences c) => c with
+    {
+        Languages = ["en"],
+        Constraints = new HardConstraints("us-ca", SessionFormat.Either, "los-angeles", null, 180m, AgeGroups.Adults,
+            Availability.WeekdayDaytime | Availability.WeekdayEvening | Availability.Weekend),
+    };
+
+    [Benchmark(OperationsPerInvoke = Clients)]
+    public int Filter()
+    {
+        var eligible = 0;
+        foreach (var c in _clients)
+        {
+            eligible += Eligible(c);
+        }
+
+        return eligible;
+    }
+
+    [Benchmark(OperationsPerInvoke = Clients)]
+    public int FilterAndFeatures()
+    {
+        var eligible = 0;
+        foreach (var c in _clients)
+        {
+            var n = Eligible(c);
+            PairFeatures.Compute(c, _directory, _slots.AsSpan(0, n), _features.AsSpan(0, n * PairFeatures.Count));
+            eligible += n;
+        }
+
+        return eligible;
+    }
+
+    [Benchmark(OperationsPerInvoke = Clients)]
+    public int FilterFeaturesAndScore()
+    {
+        var survivors = 0;
+        foreach (var c in _clients)
+        {
+            var n = Eligible(c);
+            PairFeatures.Compute(c, _directory, _slots.AsSpan(0, n), _features.AsSpan(0, n * PairFeatures.Count));
+            survivors += n == 0 ? 0 : _model.ScoreCandidates(_features.AsSpan(0, n * PairFeatures.Count), n, Limit, _scores.AsSpan(0, n), _survivors);
+        }
+
+        return survivors;
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Clients)]
+    public int Match()
+    {
+        var shown = 0;
+        foreach (var c in _clients)
+        {
+            shown += Matcher.Rank(c, _directory, _model, Limit).Ranked.Count;
+        }
+
+        return shown;
+    }
+
+    private int Eligible(ClientPreferences client)
+    {
+        HardConstraintFilter.Apply(client, _directory, _eligible, _scratch, _excluded);
+        var n = 0;
+        for (var w = 0; w < _eligible.Length; w++)
+        {
+            for (var bits = _eligible[w]; bits != 0; bits &= bits - 1)
+            {
+                _slots[n++] = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
+            }
+        }
+
+        return n;
+    }
+}
