@@ -100,7 +100,11 @@ public sealed class MatchingDatabase : IAsyncDisposable
     /// <summary>Picks the engine's variant of a statement where the dialects differ.</summary>
     public string Sql(string sqlite, string sqlServer) => Engine == DatabaseEngine.Sqlite ? sqlite : sqlServer;
 
-    /// <summary>Runs <paramref name="work"/> on a fresh open connection, retrying transient failures.</summary>
+    /// <summary>
+    /// Runs <paramref name="work"/> on a fresh open connection, retrying transient failures. For
+    /// reads: writes go through <see cref="InTransactionAsync"/>, so that on SQLite they all pass
+    /// through the one writer instead of meeting SQLITE_BUSY against it.
+    /// </summary>
     public ValueTask<T> RunAsync<T>(Func<DbConnection, CancellationToken, Task<T>> work, CancellationToken ct) =>
         Retry.ExecuteAsync(async token =>
         {
