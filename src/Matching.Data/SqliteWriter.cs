@@ -79,7 +79,19 @@ internal sealed class SqliteWriter : IAsyncDisposable
             var next = 0;
             while (next < batch.Count)
             {
-                next = await CommitAsync(batch, next);
+                try
+                {
+                    next = await CommitAsync(batch, next);
+                }
+                catch (Exception e)
+                {
+                    // CommitAsync answers every failure it expects. Anything else (closing the
+                    // connection failed) still answers the batch, with an error since whether it
+                    // committed is unknown here, rather than end the loop and leave every later
+                    // writer of the process waiting for ever.
+                    batch.Skip(next).ToList().ForEach(u => u.Fail(e));
+                    next = batch.Count;
+                }
             }
 
             batch.Clear();
