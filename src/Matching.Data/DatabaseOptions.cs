@@ -38,4 +38,13 @@ public sealed class DatabaseOptions
 
     /// <summary>First retry delay; doubled each retry with jitter. Default 50 ms.</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// SQLite only: the most write units one group commit carries (one transaction, one fsync);
+    /// at least 1. Default 256: enough for a burst of concurrent matches to share one commit, while
+    /// one batch still holds the write lock only briefly against another process (the CLI) and
+    /// keeps its first caller waiting for few others. 1 gives one transaction per write (the
+    /// behaviour before group commit). SQL Server ignores it.
+    /// </summary>
+    public int GroupCommitMaxBatch { get; set; } = 256;
 }

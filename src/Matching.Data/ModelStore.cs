@@ -67,7 +67,7 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
     public Task AddAsync(string version, string kind, string featureSchema, IReadOnlyDictionary<string, double> metrics, string artifact, CancellationToken ct = default)
     {
         var at = clock.GetUtcNow().UtcDateTime;
-        return db.RunAsync((c, token) => c.ExecuteAsync(new CommandDefinition(Insert, new
+        return db.InTransactionAsync((c, tx, token) => c.ExecuteAsync(new CommandDefinition(Insert, new
         {
             Version = version,
             Kind = kind,
@@ -75,7 +75,7 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
             CreatedAt = at,
             MetricsJson = JsonSerializer.Serialize(metrics),
             Artifact = artifact,
-        }, cancellationToken: token)), ct).AsTask();
+        }, tx, cancellationToken: token)), ct).AsTask();
     }
 
     private const string SelectModels = """
@@ -186,13 +186,13 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
 
     /// <summary>Marks a model that failed to load or validate; an active model is never rejected this way (the registry keeps the reason instead).</summary>
     public Task<int> RejectAsync(string version, string reason, CancellationToken ct = default) =>
-        db.RunAsync((c, token) => c.ExecuteAsync(new CommandDefinition(Reject, new { Version = version, Reason = Truncate(reason) }, cancellationToken: token)), ct).AsTask();
+        db.InTransactionAsync((c, tx, token) => c.ExecuteAsync(new CommandDefinition(Reject, new { Version = version, Reason = Truncate(reason) }, tx, cancellationToken: token)), ct).AsTask();
 
     private const string Note = "UPDATE ranking_model SET status_reason = @Reason WHERE version = @Version";
 
     /// <summary>Records why a model could not be served (for example on a replica with another feature schema).</summary>
     public Task<int> NoteAsync(string version, string reason, CancellationToken ct = default) =>
-        db.RunAsync((c, token) => c.ExecuteAsync(new CommandDefinition(Note, new { Version = version, Reason = Truncate(reason) }, cancellationToken: token)), ct).AsTask();
+        db.InTransactionAsync((c, tx, token) => c.ExecuteAsync(new CommandDefinition(Note, new { Version = version, Reason = Truncate(reason) }, tx, cancellationToken: token)), ct).AsTask();
 
     private const string InsertRun = """
         INSERT INTO training_run (id, started_at, finished_at, data_from, data_to, holdout_from, train_rows, train_queries, holdout_rows, holdout_queries,
@@ -205,7 +205,7 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
     public Task RecordRunAsync(TrainingRunRecord run, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(run);
-        return db.RunAsync((c, token) => c.ExecuteAsync(new CommandDefinition(InsertRun, new
+        return db.InTransactionAsync((c, tx, token) => c.ExecuteAsync(new CommandDefinition(InsertRun, new
         {
             Id = run.Id.ToString(),
             StartedAt = run.StartedAt.UtcDateTime,
@@ -225,7 +225,7 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
             run.Decision,
             Reason = Truncate(run.Reason),
             run.ReportPath,
-        }, cancellationToken: token)), ct).AsTask();
+        }, tx, cancellationToken: token)), ct).AsTask();
     }
 
     private const string SelectRuns = """

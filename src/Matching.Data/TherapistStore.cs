@@ -183,7 +183,7 @@ public sealed class TherapistStore(MatchingDatabase db, TimeProvider clock)
     public async Task<bool> SetActiveAsync(string id, bool active, CancellationToken ct = default)
     {
         var at = clock.GetUtcNow().UtcDateTime;
-        var n = await db.RunAsync((c, token) => c.ExecuteAsync(new CommandDefinition(SetActive, new { Id = id, Active = active, At = at }, cancellationToken: token)), ct);
+        var n = await db.InTransactionAsync((c, tx, token) => c.ExecuteAsync(new CommandDefinition(SetActive, new { Id = id, Active = active, At = at }, tx, cancellationToken: token)), ct);
         return n == 1;
     }
 

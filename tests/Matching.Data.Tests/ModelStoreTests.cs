@@ -206,6 +206,21 @@ public class ModelStoreTests(DatabaseEngine engine) : DatabaseTest(engine)
     }
 
     [Test]
+    public async Task Registry_writes_are_write_transactions()
+    {
+        // On SQLite every write of the process must pass through the one writer (group commit).
+        var units = Db.WriteUnits;
+
+        await AddAsync("m-1", "m-2");
+        await Store.RejectAsync("m-1", "broken");
+        await Store.NoteAsync("m-2", "noted");
+        await Store.RecordRunAsync(new TrainingRunRecord(Guid.NewGuid(), ManualClock.Start, ManualClock.Start, null, ManualClock.Start, null,
+            0, 0, 0, 0, "{}", null, null, null, null, "failed", "too little data", null));
+
+        Assert.That(Db.WriteUnits - units, Is.EqualTo(5));
+    }
+
+    [Test]
     public async Task Training_runs_round_trip_newest_first()
     {
         var promoted = new TrainingRunRecord(Guid.NewGuid(), ManualClock.Start, ManualClock.Start.AddSeconds(12),

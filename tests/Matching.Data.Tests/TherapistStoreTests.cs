@@ -162,6 +162,18 @@ public class TherapistStoreTests(DatabaseEngine engine) : DatabaseTest(engine)
     }
 
     [Test]
+    public async Task SetActive_is_a_write_transaction()
+    {
+        // On SQLite every write of the process must pass through the one writer (group commit).
+        await Store.UpsertAsync(Sample.Therapist("t-1"));
+        var units = Db.WriteUnits;
+
+        await Store.SetActiveAsync("t-1", false);
+
+        Assert.That(Db.WriteUnits - units, Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task UpsertMany_returns_how_many_were_new()
     {
         await Store.UpsertAsync(Sample.Therapist("t-2"));

@@ -14,6 +14,7 @@ public static class DataSetup
             .Validate(o => o.Engine != DatabaseEngine.SqlServer || !string.IsNullOrWhiteSpace(o.ConnectionString),
                 "Matching:Database:ConnectionString is required for SQL Server.")
             .Validate(o => o.MaxRetries is >= 0 and <= 10, "Matching:Database:MaxRetries must be 0-10.")
+            .Validate(o => o.GroupCommitMaxBatch >= 1, "Matching:Database:GroupCommitMaxBatch must be at least 1.")
             .ValidateOnStart();
         builder.Services.AddOptions<DemoOptions>().BindConfiguration(DemoOptions.Section)
             .Validate(o => o.Therapists is >= 0 and <= 20_000, "Matching:Demo:Therapists must be 0-20000.")
