@@ -1,8 +1,10 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using Dapper;
 using Matching.Engine.Domain;
 using Matching.Engine.Matching;
+using DbType = System.Data.DbType;
 
 namespace Matching.Data;
 
@@ -56,40 +58,67 @@ public sealed class ShortlistStore(MatchingDatabase db)
     /// <summary>Stores a shortlist and its items in one transaction.</summary>
     public Task SaveAsync(Shortlist shortlist, CancellationToken ct = default) => SaveManyAsync([shortlist], ct);
 
-    /// <summary>Stores many shortlists in one transaction (simulated histories, imports).</summary>
+    /// <summary>
+    /// Stores many shortlists in one transaction (simulated histories, imports). This is the one
+    /// write every match makes, so it runs two commands with their parameters made once (named
+    /// with their prefix, as both engines bind them) and only their values set per row, rather
+    /// than building a parameter set per row.
+    /// </summary>
     public async Task SaveManyAsync(IReadOnlyList<Shortlist> shortlists, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(shortlists);
         await db.InTransactionAsync(async (c, tx, token) =>
         {
-            await c.ExecuteAsync(new CommandDefinition(InsertShortlist, shortlists.Select(s => new
+            await using var head = Command(c, tx, InsertShortlist,
+                ("@Id", DbType.String), ("@ClientId", DbType.String), ("@Caller", DbType.String), ("@CreatedAt", DbType.DateTime2),
+                ("@ModelVersion", DbType.String), ("@FeatureSchema", DbType.String), ("@FirstGoal", DbType.String), ("@RequestJson", DbType.String),
+                ("@ExcludedJson", DbType.String), ("@Considered", DbType.Int32), ("@Eligible", DbType.Int32));
+            await using var item = Command(c, tx, InsertItem,
+                ("@ShortlistId", DbType.String), ("@Position", DbType.Int32), ("@TherapistId", DbType.String), ("@Score", DbType.Double),
+                ("@GoalsFit", DbType.Double), ("@TasksFit", DbType.Double), ("@BondFit", DbType.Double), ("@ReasonsJson", DbType.String),
+                ("@Features", DbType.String));
+            foreach (var s in shortlists)
             {
-                Id = s.Id.ToString(),
-                s.ClientId,
-                s.Caller,
-                CreatedAt = s.CreatedAt.UtcDateTime,
-                s.ModelVersion,
-                s.FeatureSchema,
-                FirstGoal = s.Request.Goals.Count > 0 ? DomainJson.Name(s.Request.Goals[0]) : null,
-                RequestJson = JsonSerializer.Serialize(s.Request, DomainJson.Options),
-                ExcludedJson = JsonSerializer.Serialize(s.ExcludedBy, DomainJson.Options),
-                s.Considered,
-                s.Eligible,
-            }), tx, cancellationToken: token));
-            await c.ExecuteAsync(new CommandDefinition(InsertItem, shortlists.SelectMany(s => s.Items.Select(i => new
-            {
-                ShortlistId = s.Id.ToString(),
-                i.Position,
-                i.TherapistId,
-                i.Score,
-                i.GoalsFit,
-                i.TasksFit,
-                i.BondFit,
-                ReasonsJson = JsonSerializer.Serialize(i.Reasons, DomainJson.Options),
-                Features = FeatureText.Format(i.Features),
-            })), tx, cancellationToken: token));
+                var id = s.Id.ToString();
+                await ExecuteAsync(head, token, id, s.ClientId, s.Caller, s.CreatedAt.UtcDateTime, s.ModelVersion, s.FeatureSchema,
+                    s.Request.Goals.Count > 0 ? DomainJson.Name(s.Request.Goals[0]) : null,
+                    JsonSerializer.Serialize(s.Request, DomainJson.Options), JsonSerializer.Serialize(s.ExcludedBy, DomainJson.Options),
+                    s.Considered, s.Eligible);
+                foreach (var i in s.Items)
+                {
+                    await ExecuteAsync(item, token, id, i.Position, i.TherapistId, i.Score, i.GoalsFit, i.TasksFit, i.BondFit,
+                        JsonSerializer.Serialize(i.Reasons, DomainJson.Options), FeatureText.Format(i.Features));
+                }
+            }
+
             return 0;
         }, ct);
+    }
+
+    private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, params (string Name, DbType Type)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var (name, type) in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.DbType = type;
+            command.Parameters.Add(parameter);
+        }
+
+        return command;
+    }
+
+    private static Task<int> ExecuteAsync(DbCommand command, CancellationToken ct, params object?[] values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            command.Parameters[i].Value = values[i] ?? DBNull.Value;
+        }
+
+        return command.ExecuteNonQueryAsync(ct);
     }
 
     private const string SelectShortlist = """
@@ -294,7 +323,25 @@ public sealed class ShortlistStore(MatchingDatabase db)
 /// <summary>Feature vectors as stored: comma-separated round-trip floats.</summary>
 internal static class FeatureText
 {
-    public static string Format(float[] features) => string.Join(',', features.Select(f => f.ToString("R", CultureInfo.InvariantCulture)));
+    public static string Format(float[] features)
+    {
+        // One string, no string per value: a float's round-trip form is at most 16 characters.
+        var size = Math.Max(1, features.Length * 17);
+        Span<char> text = size <= 1024 ? stackalloc char[size] : new char[size];
+        var length = 0;
+        for (var i = 0; i < features.Length; i++)
+        {
+            if (i > 0)
+            {
+                text[length++] = ',';
+            }
+
+            features[i].TryFormat(text[length..], out var written, "R", CultureInfo.InvariantCulture);
+            length += written;
+        }
+
+        return new string(text[..length]);
+    }
 
     public static float[] Parse(string text) => text.Length == 0
         ? []

@@ -32,22 +32,39 @@ public static class Reasons
                 bad.Add($"does not list your first goal ({Words(first)}) as a specialty");
             }
 
-            var others = client.Goals.Skip(1).Where(t.Specialties.Contains).Select(Words).ToList();
-            if (others.Count > 0)
+            string? others = null;
+            for (var i = 1; i < client.Goals.Count; i++)
             {
-                good.Add($"also works with {string.Join(" and ", others)}");
+                if (t.Specialties.Contains(client.Goals[i]))
+                {
+                    others = others is null ? Words(client.Goals[i]) : $"{others} and {Words(client.Goals[i])}";
+                }
+            }
+
+            if (others is not null)
+            {
+                good.Add($"also works with {others}");
             }
         }
 
-        foreach (var p in client.Modalities.OrderByDescending(p => p.Strength))
+        // Strongest preference first, in the client's order within a strength.
+        for (var strength = PreferenceStrength.Strong; strength >= PreferenceStrength.Slight; strength--)
         {
-            if (t.Modalities.Contains(p.Modality))
+            foreach (var p in client.Modalities)
             {
-                good.Add($"offers {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
-            }
-            else if (p.Strength >= PreferenceStrength.Moderate)
-            {
-                bad.Add($"does not offer {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
+                if (p.Strength != strength)
+                {
+                    continue;
+                }
+
+                if (t.Modalities.Contains(p.Modality))
+                {
+                    good.Add($"offers {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
+                }
+                else if (p.Strength >= PreferenceStrength.Moderate)
+                {
+                    bad.Add($"does not offer {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
+                }
             }
         }
 
@@ -62,10 +79,9 @@ public static class Reasons
 
         if (client.Culture is { Importance: > Importance.None } culture)
         {
-            var shared = culture.Backgrounds.Where(b => t.CulturalCompetencies.Contains(b) || t.LivedExperience.Contains(b)).ToList();
-            if (shared.Count > 0)
+            if (Shared(culture.Backgrounds, t) is { } shared)
             {
-                good.Add($"lists experience with your background ({string.Join(", ", shared)})");
+                good.Add($"lists experience with your background ({shared})");
             }
             else if (culture.Importance >= Importance.Medium)
             {
@@ -94,10 +110,9 @@ public static class Reasons
 
         if (client.Identity is { Importance: > Importance.None } identity)
         {
-            var shared = identity.Identities.Where(i => t.CulturalCompetencies.Contains(i) || t.LivedExperience.Contains(i)).ToList();
-            if (shared.Count > 0)
+            if (Shared(identity.Identities, t) is { } shared)
             {
-                good.Add($"lists {string.Join(", ", shared)} competence or lived experience");
+                good.Add($"lists {shared} competence or lived experience");
             }
         }
 
@@ -107,7 +122,31 @@ public static class Reasons
             good.Add($"clients report a strong working alliance ({track.Ratings} ratings)");
         }
 
-        return good.Concat(bad).Take(MaxReasons).ToList();
+        if (good.Count < MaxReasons)
+        {
+            good.AddRange(bad.Take(MaxReasons - good.Count));
+        }
+        else if (good.Count > MaxReasons)
+        {
+            good.RemoveRange(MaxReasons, good.Count - MaxReasons);
+        }
+
+        return good;
+    }
+
+    // The client's tags the therapist lists as competence or lived experience, comma-separated, or null.
+    private static string? Shared(IReadOnlyList<string> wanted, TherapistProfile t)
+    {
+        string? shared = null;
+        foreach (var tag in wanted)
+        {
+            if (t.CulturalCompetencies.Contains(tag) || t.LivedExperience.Contains(tag))
+            {
+                shared = shared is null ? tag : $"{shared}, {tag}";
+            }
+        }
+
+        return shared;
     }
 
     private static void AddStyle(List<string> good, List<string> bad, float fit, double? wanted, double actual, string lowWords, string highWords)
