@@ -155,7 +155,7 @@ public static class HardConstraintFilter
                 for (var bits = eligible[w]; bits != 0; bits &= bits - 1)
                 {
                     var slot = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
-                    if (directory.Entry(slot).Candidate.Profile.Fee > maxFee)
+                    if (directory.Entry(slot).Fee > maxFee)
                     {
                         Bits.Clear(eligible, slot);
                     }

@@ -182,7 +182,6 @@ public static class PairFeatures
         {
             var slot = slots[r];
             var entry = directory.Entry(slot);
-            var t = entry.Candidate.Profile;
             var row = destination.Slice(r * n, n);
             row[Index.GoalFirst] = goalSets.Length > 0 && Has(goalSets[0], slot) ? 1f : 0f;
             double covered = 0;
@@ -213,9 +212,9 @@ public static class PairFeatures
                 row[Index.ModalityFit] = (float)(0.5 + (0.5 * ((2 * met / modalityTotal) - 1) * strongest));
             }
 
-            row[Index.StructureFit] = (float)AxisFit(style.Structure, t.Style.Structure);
-            row[Index.DirectivenessFit] = (float)AxisFit(style.Directiveness, t.Style.Directiveness);
-            row[Index.ChallengeFit] = (float)AxisFit(style.Challenge, t.Style.Challenge);
+            row[Index.StructureFit] = (float)AxisFit(style.Structure, entry.Structure);
+            row[Index.DirectivenessFit] = (float)AxisFit(style.Directiveness, entry.Directiveness);
+            row[Index.ChallengeFit] = (float)AxisFit(style.Challenge, entry.Challenge);
             row[Index.FirstLanguage] = Has(firstLanguage, slot) ? 1f : 0f;
             row[Index.CulturalMatch] = culture.Feature(slot);
             row[Index.GenderMatch] = gender.Feature(slot);
@@ -225,10 +224,10 @@ public static class PairFeatures
             row[Index.TrackVolume] = entry.TrackVolume;
             row[Index.TrackGoalAlliance] = client.Goals.Count > 0 ? entry.TrackByGoal[(int)client.Goals[0]] : (float)PriorAlliance;
             row[Index.FeeFit] = c.Insurance is not null ? 1f
-                : c.MaxFee is { } max && max > 0 ? (float)Math.Clamp(1.0 - (double)(t.Fee / max), 0.0, 1.0)
+                : c.MaxFee is { } max && max > 0 ? (float)Math.Clamp(1.0 - (double)(entry.Fee / max), 0.0, 1.0)
                 : 0.5f;
-            row[Index.CapacityLeft] = t.WeeklyNewClientCapacity > 0
-                ? (float)Math.Clamp(entry.Candidate.CapacityLeft / (double)t.WeeklyNewClientCapacity, 0.0, 1.0)
+            row[Index.CapacityLeft] = entry.Weekly > 0
+                ? (float)Math.Clamp(entry.CapacityLeft / (double)entry.Weekly, 0.0, 1.0)
                 : 0f;
         }
     }

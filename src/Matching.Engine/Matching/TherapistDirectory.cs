@@ -428,7 +428,11 @@ internal readonly record struct Attr(AttrKind Kind, int Code, string? Tag)
     }
 }
 
-/// <summary>A slot's therapist with what features read from it, precomputed once per change rather than per match.</summary>
+/// <summary>
+/// A slot's therapist with what the constraints and features read from it copied into the entry
+/// itself (style, fee, capacity, track-record features), so a match touches one object per
+/// eligible therapist rather than following the profile, its style and its track record.
+/// </summary>
 internal sealed class DirectoryEntry
 {
     public DirectoryEntry(Candidate candidate, Attr[] attributes)
@@ -438,11 +442,18 @@ internal sealed class DirectoryEntry
         var track = candidate.Track;
         TrackAlliance = (float)PairFeatures.Shrink(track.Ratings, track.MeanAlliance);
         TrackVolume = PairFeatures.Volume(track.Ratings);
-        TrackByGoal = new float[Enum.GetValues<Goal>().Length];
-        for (var g = 0; g < TrackByGoal.Length; g++)
+        for (var g = 0; g < GoalCount; g++)
         {
             TrackByGoal[g] = track.ByGoal.TryGetValue((Goal)g, out var byGoal) ? (float)PairFeatures.Shrink(byGoal.Ratings, byGoal.MeanAlliance) : (float)PairFeatures.PriorAlliance;
         }
+
+        var p = candidate.Profile;
+        Directiveness = p.Style.Directiveness;
+        Structure = p.Style.Structure;
+        Challenge = p.Style.Challenge;
+        Fee = p.Fee;
+        Weekly = p.WeeklyNewClientCapacity;
+        CapacityLeft = candidate.CapacityLeft;
     }
 
     private DirectoryEntry(Candidate candidate, DirectoryEntry same)
@@ -452,7 +463,15 @@ internal sealed class DirectoryEntry
         TrackAlliance = same.TrackAlliance;
         TrackVolume = same.TrackVolume;
         TrackByGoal = same.TrackByGoal;
+        Directiveness = same.Directiveness;
+        Structure = same.Structure;
+        Challenge = same.Challenge;
+        Fee = same.Fee;
+        Weekly = same.Weekly;
+        CapacityLeft = candidate.CapacityLeft;
     }
+
+    public const int GoalCount = (int)Goal.LifeTransitions + 1;
 
     public Candidate Candidate { get; }
 
@@ -462,8 +481,28 @@ internal sealed class DirectoryEntry
 
     public float TrackVolume { get; }
 
-    public float[] TrackByGoal { get; }
+    /// <summary>The track-goal-alliance feature for each first goal a client may have.</summary>
+    public GoalTrack TrackByGoal;
+
+    public double Directiveness { get; }
+
+    public double Structure { get; }
+
+    public double Challenge { get; }
+
+    public decimal Fee { get; }
+
+    public int Weekly { get; }
+
+    public int CapacityLeft { get; }
 
     /// <summary>The same therapist and track record with another capacity left.</summary>
     public DirectoryEntry With(Candidate candidate) => new(candidate, this);
+}
+
+/// <summary>One float per goal, stored inline in the entry.</summary>
+[System.Runtime.CompilerServices.InlineArray(DirectoryEntry.GoalCount)]
+internal struct GoalTrack
+{
+    private float _first;
 }
