@@ -157,7 +157,8 @@ public sealed class ShortlistStore(MatchingDatabase db)
         return name is null ? null : JsonSerializer.Deserialize<Goal>($"\"{name}\"", DomainJson.Options);
     }
 
-    private const string ItemOnShortlist = "SELECT COUNT(*) FROM shortlist_item WHERE shortlist_id = @Id AND therapist_id = @TherapistId";
+    // By the primary key only (see FeedbackStore.OnShortlist for why not by therapist too).
+    private const string ItemsOfShortlist = "SELECT therapist_id FROM shortlist_item WHERE shortlist_id = @Id";
     private const string ClientOf = "SELECT client_id FROM shortlist WHERE id = @Id";
     private const string ChoiceExists = "SELECT COUNT(*) FROM choice WHERE shortlist_id = @Id";
     private const string InsertChoice = "INSERT INTO choice (shortlist_id, client_id, therapist_id, chosen_at) VALUES (@Id, @ClientId, @TherapistId, @At)";
@@ -189,7 +190,7 @@ public sealed class ShortlistStore(MatchingDatabase db)
                 return ChoiceResult.ShortlistNotFound;
             }
 
-            if (await c.ExecuteScalarAsync<int>(new CommandDefinition(ItemOnShortlist, args, tx, cancellationToken: token)) == 0)
+            if (!(await c.QueryAsync<string>(new CommandDefinition(ItemsOfShortlist, args, tx, cancellationToken: token))).Contains(therapistId, StringComparer.Ordinal))
             {
                 return ChoiceResult.NotOnShortlist;
             }
