@@ -86,6 +86,15 @@ public static class MatchesApi
         var model = ranker.Current;
         var snapshot = await directory.GetAsync(ct);
         var outcome = Matcher.Rank(preferences, snapshot, model, request.Limit ?? MatchRequest.DefaultLimit);
+        var items = new ShortlistItem[outcome.Ranked.Count];
+        var shown = new MatchedTherapistResponse[outcome.Ranked.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            var r = outcome.Ranked[i];
+            items[i] = new ShortlistItem(r.Position, r.Therapist.Id, r.Score, r.Fit.Goals, r.Fit.Tasks, r.Fit.Bond, r.Fit.Reasons, r.Features);
+            shown[i] = Item(items[i], r.Therapist);
+        }
+
         var shortlist = new Shortlist(
             Guid.NewGuid(),
             preferences.ClientId,
@@ -97,12 +106,11 @@ public static class MatchesApi
             outcome.ExcludedBy,
             outcome.Considered,
             outcome.Eligible,
-            outcome.Ranked.Select(r => new ShortlistItem(r.Position, r.Therapist.Id, r.Score, r.Fit.Goals, r.Fit.Tasks, r.Fit.Bond, r.Fit.Reasons, r.Features)).ToList());
+            items);
         await store.SaveAsync(shortlist, ct);
-        var profiles = outcome.Ranked.ToDictionary(r => r.Therapist.Id, r => r.Therapist);
         return TypedResults.Ok(new MatchResponse(
             shortlist.Id, shortlist.ClientId, shortlist.ModelVersion, shortlist.CreatedAt, shortlist.Considered, shortlist.Eligible,
-            shortlist.ExcludedBy, shortlist.Items.Select(i => Item(i, profiles.GetValueOrDefault(i.TherapistId))).ToList()));
+            shortlist.ExcludedBy, shown));
     }
 
     /// <summary>The stored shortlist.</summary>

@@ -50,8 +50,9 @@ public static class Reasons
         // Strongest preference first, in the client's order within a strength.
         for (var strength = PreferenceStrength.Strong; strength >= PreferenceStrength.Slight; strength--)
         {
-            foreach (var p in client.Modalities)
+            for (var i = 0; i < client.Modalities.Count; i++)
             {
+                var p = client.Modalities[i];
                 if (p.Strength != strength)
                 {
                     continue;
@@ -138,8 +139,9 @@ public static class Reasons
     private static string? Shared(IReadOnlyList<string> wanted, TherapistProfile t)
     {
         string? shared = null;
-        foreach (var tag in wanted)
+        for (var i = 0; i < wanted.Count; i++)
         {
+            var tag = wanted[i];
             if (t.CulturalCompetencies.Contains(tag) || t.LivedExperience.Contains(tag))
             {
                 shared = shared is null ? tag : $"{shared}, {tag}";
