@@ -26,7 +26,7 @@ public sealed class DirectoryOptions
 /// errs on the side of never exceeding capacity); a rating that lands during a rebuild's read may
 /// be left out of the track record until the next rebuild.
 /// </summary>
-public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore shortlists, FeedbackStore feedback, TimeProvider clock)
+public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore shortlists, FeedbackStore feedback, TimeProvider clock, ILogger<DirectoryCache> logger)
 {
     private readonly Lock _write = new();
     private readonly SemaphoreSlim _rebuilding = new(1, 1);
@@ -60,6 +60,7 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
                 _replay = [];
             }
 
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var now = clock.GetUtcNow();
             var week = Calendar.WeekStart(now);
             var profiles = await therapists.ActiveProfilesAsync(ct);
@@ -79,6 +80,9 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
                 Volatile.Write(ref _current, builder.ToDirectory());
                 RebuiltAt = now;
             }
+
+            logger.LogInformation("Directory rebuilt from the database: {Listed} listed therapists in {Milliseconds:0} ms",
+                profiles.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         finally
         {
