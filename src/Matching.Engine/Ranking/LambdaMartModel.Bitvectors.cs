@@ -88,6 +88,27 @@ public sealed partial class LambdaMartModel
         }
     }
 
+    /// <summary><see cref="Transpose"/> of the rows <paramref name="index"/> names, in that order.</summary>
+    private void Gather(ReadOnlySpan<float> rowMajor, ReadOnlySpan<int> index, Span<float> blocks)
+    {
+        if (FeatureCount == 0)
+        {
+            return;
+        }
+
+        Span<int> starts = stackalloc int[LaneCount];
+        for (var first = 0; first < index.Length; first += LaneCount)
+        {
+            var count = Math.Min(LaneCount, index.Length - first);
+            for (var i = 0; i < LaneCount; i++)
+            {
+                starts[Lane(i)] = index[first + Math.Min(i, count - 1)] * FeatureCount;
+            }
+
+            PlaceVector(rowMajor, starts, blocks, first / LaneCount);
+        }
+    }
+
     /// <summary>The lane of row i of sixteen: even lanes hold rows 0-7, odd lanes rows 8-15.</summary>
     private static int Lane(int i) => ((i & 7) << 1) | (i >> 3);
 
@@ -157,6 +178,9 @@ public sealed partial class LambdaMartModel
             Avx512F.UnpackLow(t1, t3).AsSingle(),
             Avx512F.UnpackHigh(t1, t3).AsSingle());
     }
+
+    /// <summary>Rounds a row count up to whole blocks of the kernel's layout.</summary>
+    private static int PaddedToBlocks(int rows) => (rows + BlockRows - 1) / BlockRows * BlockRows;
 
     /// <summary>
     /// Adds trees [from, to) to the sums of the first <paramref name="rows"/> rows laid out by
