@@ -70,8 +70,15 @@ public sealed class LearnedRankingModel : IRankingModel
 
     /// <inheritdoc />
     public void Score(ReadOnlySpan<float> features, int rows, Span<double> scores)
+        => Score(features, rows, scores, ScoringKernel.Auto);
+
+    /// <summary>
+    /// <see cref="Score(ReadOnlySpan{float}, int, Span{double})"/> with a chosen kernel (the
+    /// results are the same; benchmarks compare their speed).
+    /// </summary>
+    internal void Score(ReadOnlySpan<float> features, int rows, Span<double> scores, ScoringKernel kernel)
     {
-        Model.Score(features, rows, scores);
+        Model.Score(features, rows, scores, kernel);
         if (BaselineWeight > 0)
         {
             Span<double> prior = rows <= 256 ? stackalloc double[rows] : new double[rows];
@@ -90,10 +97,17 @@ public sealed class LearnedRankingModel : IRankingModel
     /// the trees are bounded. The survivors are exactly the rows at or above the keep-th score.
     /// </remarks>
     public int ScoreCandidates(ReadOnlySpan<float> features, int rows, int keep, Span<double> scores, Span<int> survivors)
+        => ScoreCandidates(features, rows, keep, scores, survivors, ScoringKernel.Auto);
+
+    /// <summary>
+    /// <see cref="ScoreCandidates(ReadOnlySpan{float}, int, int, Span{double}, Span{int})"/> with a
+    /// chosen kernel (the results are the same; benchmarks compare their speed).
+    /// </summary>
+    internal int ScoreCandidates(ReadOnlySpan<float> features, int rows, int keep, Span<double> scores, Span<int> survivors, ScoringKernel kernel)
     {
         if (BaselineWeight == 0)
         {
-            return Model.ScoreCandidates(features, rows, [], keep, scores, survivors);
+            return Model.ScoreCandidates(features, rows, [], keep, scores, survivors, PruningSchedule.Default, [], kernel);
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -113,7 +127,7 @@ public sealed class LearnedRankingModel : IRankingModel
                 offsets[r] = BaselineWeight * offsets[r];
             }
 
-            return Model.ScoreCandidates(features, rows, offsets, keep, scores, survivors);
+            return Model.ScoreCandidates(features, rows, offsets, keep, scores, survivors, PruningSchedule.Default, [], kernel);
         }
         finally
         {

@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Matching.Engine.Ranking;
 
@@ -24,6 +26,12 @@ internal readonly record struct PruningSchedule(int FirstBlock, int Block, int L
 
 public sealed partial class LambdaMartModel
 {
+    /// <summary>
+    /// The bitvector kernel repacks the rows it carries once at most this share of them is still
+    /// alive (bench/README.md, "Top-k scoring").
+    /// </summary>
+    private const double BitvectorRepackShare = 0.7;
+
     // [t] is the sum of the largest leaf value of trees t.. (so [TreeCount] is 0): after t trees
     // a row's score is at most its partial score plus this.
     private readonly double[] _remainingMax;
@@ -63,8 +71,8 @@ public sealed partial class LambdaMartModel
 
     /// <summary>
     /// <see cref="ScoreCandidates(ReadOnlySpan{float}, int, ReadOnlySpan{double}, int, Span{double}, Span{int})"/>
-    /// with a chosen schedule; when <paramref name="treeWalks"/> is not empty it receives, per row,
-    /// how many trees were walked for it (for measuring what the early exit saves).
+    /// with a chosen schedule and kernel; when <paramref name="treeWalks"/> is not empty it
+    /// receives, per row, how many trees were walked for it (for measuring what the early exit saves).
     /// </summary>
     internal int ScoreCandidates(
         ReadOnlySpan<float> rowMajor,
@@ -74,7 +82,8 @@ public sealed partial class LambdaMartModel
         Span<double> scores,
         Span<int> survivors,
         PruningSchedule schedule,
-        Span<int> treeWalks)
+        Span<int> treeWalks,
+        ScoringKernel kernel = ScoringKernel.Auto)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(keep);
@@ -98,6 +107,7 @@ public sealed partial class LambdaMartModel
             RequireLength(treeWalks.Length, rows, nameof(treeWalks));
         }
 
+        kernel = Resolve(kernel);
         var maxOffset = 0.0;
         foreach (var offset in offsets)
         {
@@ -115,7 +125,7 @@ public sealed partial class LambdaMartModel
             var leaders = (int)Math.Min(rows, (long)keep * schedule.LeadersPerKept);
             if (leaders == rows || !double.IsFinite(maxOffset) || schedule.FirstBlock >= TreeCount)
             {
-                Score(rowMajor, rows, scores);
+                Score(rowMajor, rows, scores, kernel);
                 for (var r = 0; r < rows; r++)
                 {
                     scores[r] = Total(scores, offsets, r, r);
@@ -126,20 +136,38 @@ public sealed partial class LambdaMartModel
                 return KeepBest(scores, survivors[..rows], keep, scratch);
             }
 
-            var packedBuffer = ArrayPool<float>.Shared.Rent(rows * FeatureCount);
-            var partialBuffer = ArrayPool<double>.Shared.Rent(rows);
+            // Room for whole blocks of the bitvector kernel's layout, which also holds the rows row-major.
+            var padded = PaddedToBlocks(rows);
+            var paddedLeaders = PaddedToBlocks(leaders);
+            var packedBuffer = ArrayPool<float>.Shared.Rent(padded * FeatureCount);
+            var partialBuffer = ArrayPool<double>.Shared.Rent(padded);
             var indexBuffer = ArrayPool<int>.Shared.Rent(rows);
+            var offsetsBuffer = ArrayPool<double>.Shared.Rent(rows);
+            var leaderRowsBuffer = ArrayPool<float>.Shared.Rent(paddedLeaders * FeatureCount);
+            var leaderSumsBuffer = ArrayPool<double>.Shared.Rent(paddedLeaders);
+            var leaderIndexBuffer = ArrayPool<int>.Shared.Rent(leaders);
             try
             {
-                return ScoreWithEarlyExit(
-                    rowMajor, rows, offsets, maxOffset, keep, leaders, scores, survivors, schedule, treeWalks,
-                    packedBuffer.AsSpan(0, rows * FeatureCount), partialBuffer.AsSpan(0, rows), scratch, indexBuffer.AsSpan(0, rows));
+                var buffers = new EarlyExitBuffers(
+                    packedBuffer.AsSpan(0, padded * FeatureCount),
+                    partialBuffer.AsSpan(0, padded),
+                    scratch,
+                    indexBuffer.AsSpan(0, rows),
+                    offsetsBuffer.AsSpan(0, rows),
+                    leaderRowsBuffer.AsSpan(0, paddedLeaders * FeatureCount),
+                    leaderSumsBuffer.AsSpan(0, paddedLeaders),
+                    leaderIndexBuffer.AsSpan(0, leaders));
+                return ScoreWithEarlyExit(rowMajor, rows, offsets, maxOffset, keep, scores, survivors, schedule, treeWalks, kernel, buffers);
             }
             finally
             {
                 ArrayPool<float>.Shared.Return(packedBuffer);
                 ArrayPool<double>.Shared.Return(partialBuffer);
                 ArrayPool<int>.Shared.Return(indexBuffer);
+                ArrayPool<double>.Shared.Return(offsetsBuffer);
+                ArrayPool<float>.Shared.Return(leaderRowsBuffer);
+                ArrayPool<double>.Shared.Return(leaderSumsBuffer);
+                ArrayPool<int>.Shared.Return(leaderIndexBuffer);
             }
         }
         finally
@@ -175,54 +203,57 @@ public sealed partial class LambdaMartModel
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(k);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(k, values.Length);
-        int lo = 0, hi = values.Length - 1, target = k - 1;
+        int lo = 0, hi = values.Length, target = k - 1;
         var rounds = (2 * BitOperations.Log2((uint)values.Length)) + 4;
-        while (lo < hi)
+        while (hi - lo > 1)
         {
             if (rounds-- == 0)
             {
-                values[lo..(hi + 1)].Sort(static (a, b) => b.CompareTo(a));
+                values[lo..hi].Sort(static (a, b) => b.CompareTo(a));
                 return values[target];
             }
 
-            var pivot = MedianOfThree(values[lo], values[lo + ((hi - lo) / 2)], values[hi]);
-            int i = lo, j = hi;
-            while (i <= j)
+            // Three ways: above the pivot, equal to it, below it. The pivot is one of the values,
+            // so every round takes at least that one out of the range.
+            var range = values[lo..hi];
+            var pivot = MedianOfThree(range[0], range[range.Length / 2], range[^1]);
+            var above = lo + MoveToFront(range, pivot, orEqual: false);
+            if (target < above)
             {
-                while (values[i] > pivot)
-                {
-                    i++;
-                }
-
-                while (values[j] < pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (values[i], values[j]) = (values[j], values[i]);
-                    i++;
-                    j--;
-                }
+                hi = above;
+                continue;
             }
 
-            // Now values[lo..j] ≥ pivot ≥ values[i..hi], and everything between equals the pivot.
-            if (target <= j)
+            var notBelow = above + MoveToFront(values[above..hi], pivot, orEqual: true);
+            if (target < notBelow)
             {
-                hi = j;
+                return pivot;
             }
-            else if (target >= i)
-            {
-                lo = i;
-            }
-            else
-            {
-                return values[target];
-            }
+
+            lo = notBelow;
         }
 
         return values[target];
+    }
+
+    /// <summary>
+    /// Moves the values above <paramref name="pivot"/> (or equal to it too) to the front and
+    /// returns how many there are. Every value is swapped and the front advances only past a moved
+    /// one, so no branch depends on the data: quickselect's comparisons would otherwise be
+    /// mispredicted about half the time.
+    /// </summary>
+    private static int MoveToFront(Span<double> values, double pivot, bool orEqual)
+    {
+        var front = 0;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var value = values[i];
+            values[i] = values[front];
+            values[front] = value;
+            front += (orEqual ? value >= pivot : value > pivot) ? 1 : 0;
+        }
+
+        return front;
     }
 
     private int ScoreWithEarlyExit(
@@ -231,18 +262,23 @@ public sealed partial class LambdaMartModel
         ReadOnlySpan<double> offsets,
         double maxOffset,
         int keep,
-        int leaders,
         Span<double> scores,
         Span<int> survivors,
         PruningSchedule schedule,
         Span<int> treeWalks,
-        Span<float> packed,
-        Span<double> partial,
-        Span<double> scratch,
-        Span<int> index)
+        ScoringKernel kernel,
+        EarlyExitBuffers buffers)
     {
-        var n = FeatureCount;
         var trees = TreeCount;
+        var packed = buffers.Packed;
+        var partial = buffers.Partial;
+        var scratch = buffers.Scratch;
+        var index = buffers.Index;
+        var packedOffsets = buffers.Offsets;
+        var leaderRows = buffers.LeaderRows;
+        var leaderSums = buffers.LeaderSums;
+        var leaderIndex = buffers.LeaderIndex;
+        var leaders = leaderIndex.Length;
 
         // Every partial sum, bound and score is at most _leafMagnitude + maxOffset in size and
         // comes from at most trees + 2 roundings, so a computed bound is off by less than
@@ -250,47 +286,34 @@ public sealed partial class LambdaMartModel
         // a row whose score ties the keep-th, and far too little to matter for pruning.
         var slack = 4.0 * (trees + 2) * (Math.BitIncrement(1.0) - 1.0) * (_leafMagnitude + maxOffset);
 
-        // Every row through the first block, read in place. The sums add the trees in Score's
-        // order into a zeroed double, so a row that goes the distance has Score's bits.
+        // Every row through the first block (the traversal reads the rows in place). The sums add
+        // the trees in Score's order into a zeroed double, so a row that goes the distance has
+        // Score's bits.
         var walked = schedule.FirstBlock;
         partial.Clear();
-        AddTreeRange(rowMajor, rows, partial, 0, walked);
-
-        // The leaders are the rows with the largest partial scores, ties taken in row order.
-        for (var r = 0; r < rows; r++)
+        if (kernel == ScoringKernel.LeafBitvectors)
         {
-            scratch[r] = Total(partial, offsets, r, r);
+            Transpose(rowMajor, rows, packed);
+            AddTrees(kernel, packed, rows, partial, 0, walked);
+        }
+        else
+        {
+            AddTrees(kernel, rowMajor, rows, partial, 0, walked);
         }
 
-        var cut = KthLargest(scratch, leaders);
-        var tiedLeaders = leaders;
-        for (var r = 0; r < rows; r++)
+        PickLeaders(partial[..rows], offsets, scratch, leaderIndex);
+        for (var l = 0; l < leaders; l++)
         {
-            tiedLeaders -= Total(partial, offsets, r, r) > cut ? 1 : 0;
+            leaderSums[l] = partial[leaderIndex[l]];
         }
 
-        // Packed rows: the leaders in the last places, the rows still alive from the front.
-        var leaderRows = packed[((rows - leaders) * n)..];
-        var leaderIndex = index[(rows - leaders)..];
+        Pack(kernel, rowMajor, leaderIndex, leaderRows);
+        AddTrees(kernel, leaderRows, leaders, leaderSums, walked, trees);
         var leaderScores = scratch[..leaders];
-        var ties = tiedLeaders;
-        for (int r = 0, l = 0; r < rows; r++)
-        {
-            var s = Total(partial, offsets, r, r);
-            if (s > cut || (s == cut && ties-- > 0))
-            {
-                rowMajor.Slice(r * n, n).CopyTo(leaderRows.Slice(l * n, n));
-                leaderIndex[l] = r;
-                leaderScores[l] = partial[r];
-                l++;
-            }
-        }
-
-        AddTreeRange(leaderRows, leaders, leaderScores, walked, trees);
         for (var l = 0; l < leaders; l++)
         {
             var row = leaderIndex[l];
-            scores[row] = Total(leaderScores, offsets, l, row);
+            scores[row] = Total(leaderSums, offsets, l, row);
             leaderScores[l] = scores[row];
             if (!treeWalks.IsEmpty)
             {
@@ -302,70 +325,58 @@ public sealed partial class LambdaMartModel
         var threshold = KthLargest(leaderScores, keep) - slack;
 
         // The others go on while their partial score plus the largest leaf value of every tree
-        // left can still reach the threshold; each bound packs the rows still alive to the front.
-        var alive = 0;
-        ties = tiedLeaders;
+        // left can still reach the threshold. They start where the first block left them, each
+        // with its offset beside its partial sum so that a bound reads both in step; a leader's
+        // partial sum becomes −∞, which every bound drops.
         for (var r = 0; r < rows; r++)
         {
-            var s = Total(partial, offsets, r, r);
-            if (s > cut || (s == cut && ties-- > 0))
-            {
-                continue;
-            }
-
-            if (s + _remainingMax[walked] < threshold)
-            {
-                if (!treeWalks.IsEmpty)
-                {
-                    treeWalks[r] = walked;
-                }
-
-                continue;
-            }
-
-            // alive ≤ r: packing forward never overwrites a row not yet read.
-            rowMajor.Slice(r * n, n).CopyTo(packed.Slice(alive * n, n));
-            index[alive] = r;
-            partial[alive] = partial[r];
-            alive++;
+            index[r] = r;
         }
 
-        while (walked < trees && alive > 0)
+        if (offsets.IsEmpty)
         {
+            packedOffsets[..rows].Clear();
+        }
+        else
+        {
+            offsets.CopyTo(packedOffsets);
+        }
+
+        foreach (var row in leaderIndex)
+        {
+            partial[row] = double.NegativeInfinity;
+        }
+
+        // Packed rows: alive ones, and ones dropped since the last packing (partial sum −∞).
+        // Until the first packing they are all the rows, in place: the traversal reads them from
+        // the caller's rows, the bitvectors from their transposed copy.
+        var packedCount = rows;
+        var source = kernel == ScoringKernel.LeafBitvectors ? packed : rowMajor;
+        var alive = DropBelow(partial[..rows], packedOffsets, _remainingMax[walked], threshold, index, treeWalks, walked);
+        while (alive > 0)
+        {
+            // A traversal walks every packed row, so it repacks as soon as one is dropped. The
+            // bitvector kernel takes a block of trees for a row in about the time a repacking takes
+            // per row, so it carries dropped rows along until enough of them have gathered.
+            if (alive < packedCount && (kernel == ScoringKernel.Traversal || alive <= packedCount * BitvectorRepackShare))
+            {
+                packedCount = Compact(partial[..packedCount], packedOffsets, index);
+                Pack(kernel, rowMajor, index[..packedCount], packed);
+                source = packed;
+            }
+
             var next = Math.Min(trees, walked + schedule.Block);
-            AddTreeRange(packed[..(alive * n)], alive, partial[..alive], walked, next);
+            AddTrees(kernel, source, packedCount, partial, walked, next);
             walked = next;
             if (walked == trees)
             {
                 break;
             }
 
-            var kept = 0;
-            for (var i = 0; i < alive; i++)
-            {
-                if (Total(partial, offsets, i, index[i]) + _remainingMax[walked] < threshold)
-                {
-                    if (!treeWalks.IsEmpty)
-                    {
-                        treeWalks[index[i]] = walked;
-                    }
-
-                    continue;
-                }
-
-                if (kept != i)
-                {
-                    packed.Slice(i * n, n).CopyTo(packed.Slice(kept * n, n));
-                    index[kept] = index[i];
-                    partial[kept] = partial[i];
-                }
-
-                kept++;
-            }
-
-            alive = kept;
+            alive = DropBelow(partial[..packedCount], packedOffsets, _remainingMax[walked], threshold, index, treeWalks, walked);
         }
 
+        alive = Compact(partial[..packedCount], packedOffsets, index);
         for (var i = 0; i < alive; i++)
         {
             var row = index[i];
@@ -384,6 +395,201 @@ public sealed partial class LambdaMartModel
         }
 
         return KeepBest(scores, survivors[..m], keep, scratch);
+    }
+
+    /// <summary>
+    /// Puts in <paramref name="leaders"/>, in row order, the rows with the largest partial scores
+    /// (sum plus offset), as many as it has room for, ties taken in row order.
+    /// </summary>
+    private static void PickLeaders(ReadOnlySpan<double> partial, ReadOnlySpan<double> offsets, Span<double> scratch, Span<int> leaders)
+    {
+        var totals = scratch[..partial.Length];
+        AddOffsets(partial, offsets, totals);
+        var cut = KthLargest(totals, leaders.Length);
+
+        // Once more, as the selection reordered them.
+        AddOffsets(partial, offsets, totals);
+        var ties = leaders.Length;
+        var r = 0;
+        var l = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref var t = ref MemoryMarshal.GetReference(totals);
+            var bar = Vector512.Create(cut);
+            for (; r + Vector512<double>.Count <= totals.Length; r += Vector512<double>.Count)
+            {
+                ties -= BitOperations.PopCount(Vector512.GreaterThan(Vector512.LoadUnsafe(ref t, (nuint)r), bar).ExtractMostSignificantBits());
+            }
+
+            for (; r < totals.Length; r++)
+            {
+                ties -= totals[r] > cut ? 1 : 0;
+            }
+
+            // Only the few rows at or above the cut are looked at one by one.
+            for (r = 0; r + Vector512<double>.Count <= totals.Length; r += Vector512<double>.Count)
+            {
+                for (var bits = Vector512.GreaterThanOrEqual(Vector512.LoadUnsafe(ref t, (nuint)r), bar).ExtractMostSignificantBits(); bits != 0; bits &= bits - 1)
+                {
+                    var row = r + BitOperations.TrailingZeroCount(bits);
+                    if (totals[row] > cut || ties-- > 0)
+                    {
+                        leaders[l++] = row;
+                    }
+                }
+            }
+        }
+        else
+        {
+            for (; r < totals.Length; r++)
+            {
+                ties -= totals[r] > cut ? 1 : 0;
+            }
+
+            r = 0;
+        }
+
+        for (; r < totals.Length; r++)
+        {
+            if (totals[r] > cut || (totals[r] == cut && ties-- > 0))
+            {
+                leaders[l++] = r;
+            }
+        }
+    }
+
+    /// <summary>Each sum plus its offset (the sum itself without offsets), as <see cref="Total"/> adds them.</summary>
+    private static void AddOffsets(ReadOnlySpan<double> sums, ReadOnlySpan<double> offsets, Span<double> totals)
+    {
+        if (offsets.IsEmpty)
+        {
+            sums.CopyTo(totals);
+            return;
+        }
+
+        var r = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            ref var s = ref MemoryMarshal.GetReference(sums);
+            ref var o = ref MemoryMarshal.GetReference(offsets);
+            ref var t = ref MemoryMarshal.GetReference(totals);
+            for (; r + Vector512<double>.Count <= totals.Length; r += Vector512<double>.Count)
+            {
+                (Vector512.LoadUnsafe(ref s, (nuint)r) + Vector512.LoadUnsafe(ref o, (nuint)r)).StoreUnsafe(ref t, (nuint)r);
+            }
+        }
+
+        for (; r < totals.Length; r++)
+        {
+            totals[r] = sums[r] + offsets[r];
+        }
+    }
+
+    /// <summary>
+    /// Marks the packed rows that can no longer reach <paramref name="threshold"/> (partial sum
+    /// plus offset plus <paramref name="remaining"/> below it) as dropped, by setting their partial
+    /// sum to −∞ (which stays below every bound), records when they were dropped, and returns how
+    /// many rows are left.
+    /// </summary>
+    private static int DropBelow(Span<double> partial, ReadOnlySpan<double> offsets, double remaining, double threshold, ReadOnlySpan<int> index, Span<int> treeWalks, int walked)
+    {
+        var alive = 0;
+        var i = 0;
+
+        // (partial + offset) + remaining, as the scalar loop adds it, so both drop the same rows.
+        if (Vector512.IsHardwareAccelerated && treeWalks.IsEmpty)
+        {
+            ref var p = ref MemoryMarshal.GetReference(partial);
+            ref var o = ref MemoryMarshal.GetReference(offsets);
+            var rest = Vector512.Create(remaining);
+            var bar = Vector512.Create(threshold);
+            for (; i + Vector512<double>.Count <= partial.Length; i += Vector512<double>.Count)
+            {
+                var sums = Vector512.LoadUnsafe(ref p, (nuint)i);
+                var drop = Vector512.LessThan(sums + Vector512.LoadUnsafe(ref o, (nuint)i) + rest, bar);
+                Vector512.ConditionalSelect(drop, Vector512.Create(double.NegativeInfinity), sums).StoreUnsafe(ref p, (nuint)i);
+                alive += Vector512<double>.Count - BitOperations.PopCount(drop.ExtractMostSignificantBits());
+            }
+        }
+
+        for (; i < partial.Length; i++)
+        {
+            if (double.IsNegativeInfinity(partial[i]))
+            {
+                continue;
+            }
+
+            if (partial[i] + offsets[i] + remaining < threshold)
+            {
+                partial[i] = double.NegativeInfinity;
+                if (!treeWalks.IsEmpty)
+                {
+                    treeWalks[index[i]] = walked;
+                }
+
+                continue;
+            }
+
+            alive++;
+        }
+
+        return alive;
+    }
+
+    /// <summary>
+    /// Packs the rows not dropped (partial sum −∞) to the front, keeping their order, and returns
+    /// how many there are.
+    /// </summary>
+    private static int Compact(Span<double> partial, Span<double> offsets, Span<int> index)
+    {
+        var kept = 0;
+        for (var i = 0; i < partial.Length; i++)
+        {
+            // kept ≤ i: writing every row and advancing only past the kept ones never overwrites
+            // a row not yet read, and no branch depends on which rows are kept.
+            var sum = partial[i];
+            index[kept] = index[i];
+            offsets[kept] = offsets[i];
+            partial[kept] = sum;
+            kept += double.IsNegativeInfinity(sum) ? 0 : 1;
+        }
+
+        return kept;
+    }
+
+    /// <summary>
+    /// Copies the rows <paramref name="index"/> names, in that order, into the layout the kernel
+    /// reads: row-major for the traversal, blocks of columns for the bitvectors.
+    /// </summary>
+    private void Pack(ScoringKernel kernel, ReadOnlySpan<float> rowMajor, ReadOnlySpan<int> index, Span<float> packed)
+    {
+        if (kernel == ScoringKernel.LeafBitvectors)
+        {
+            Gather(rowMajor, index, packed);
+            return;
+        }
+
+        var n = FeatureCount;
+        for (var i = 0; i < index.Length; i++)
+        {
+            rowMajor.Slice(index[i] * n, n).CopyTo(packed.Slice(i * n, n));
+        }
+    }
+
+    /// <summary>
+    /// Adds trees [from, to) to the sums of the first <paramref name="rows"/> rows packed for the
+    /// kernel. <paramref name="sums"/> has room for whole blocks of the bitvector kernel's layout.
+    /// </summary>
+    private void AddTrees(ScoringKernel kernel, ReadOnlySpan<float> packed, int rows, Span<double> sums, int from, int to)
+    {
+        if (kernel == ScoringKernel.LeafBitvectors)
+        {
+            AddTreesWithBitvectors(packed, rows, sums, from, to);
+        }
+        else
+        {
+            AddTreeRange(packed[..(rows * FeatureCount)], rows, sums[..rows], from, to);
+        }
     }
 
     /// <summary>Adds trees [from, to) to the sums of contiguous rows, a block of rows at a time so they stay in L1.</summary>
@@ -431,6 +637,35 @@ public sealed partial class LambdaMartModel
         }
 
         return kept;
+    }
+
+    /// <summary>Pooled working memory of one early exit.</summary>
+    /// <param name="Packed">The rows still alive, packed for the kernel.</param>
+    /// <param name="Partial">Their partial sums, then the first rows' (room for whole blocks).</param>
+    /// <param name="Scratch">One value per row, for selections.</param>
+    /// <param name="Index">Which row each packed row is.</param>
+    /// <param name="Offsets">The offset of each packed row (0 without offsets).</param>
+    /// <param name="LeaderRows">The leaders, packed for the kernel.</param>
+    /// <param name="LeaderSums">Their sums (room for whole blocks).</param>
+    /// <param name="LeaderIndex">Which row each leader is; its length is the number of leaders.</param>
+    private readonly ref struct EarlyExitBuffers(
+        Span<float> Packed,
+        Span<double> Partial,
+        Span<double> Scratch,
+        Span<int> Index,
+        Span<double> Offsets,
+        Span<float> LeaderRows,
+        Span<double> LeaderSums,
+        Span<int> LeaderIndex)
+    {
+        public Span<float> Packed { get; } = Packed;
+        public Span<double> Partial { get; } = Partial;
+        public Span<double> Scratch { get; } = Scratch;
+        public Span<int> Index { get; } = Index;
+        public Span<double> Offsets { get; } = Offsets;
+        public Span<float> LeaderRows { get; } = LeaderRows;
+        public Span<double> LeaderSums { get; } = LeaderSums;
+        public Span<int> LeaderIndex { get; } = LeaderIndex;
     }
 
     private static double Ordered(double score) => double.IsNaN(score) ? double.NegativeInfinity : score;

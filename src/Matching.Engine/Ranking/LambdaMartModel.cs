@@ -117,6 +117,7 @@ public sealed partial class LambdaMartModel
             leafBase += tree.LeafCount;
         }
 
+        _bitvectorsFit = LayOutBitvectors(_trees, out _bitvectorNodes, out _bitvectorLeafValues, out _bitvectorNodesPerTree);
         _remainingMax = RemainingMax(_trees);
         _leafMagnitude = _trees.Sum(t => t.LeafValue.Max(Math.Abs));
 
@@ -161,10 +162,23 @@ public sealed partial class LambdaMartModel
     /// Each score equals <see cref="Score(ReadOnlySpan{float})"/> of its row exactly.
     /// </summary>
     public void Score(ReadOnlySpan<float> rowMajor, int rows, Span<double> scores)
+        => Score(rowMajor, rows, scores, ScoringKernel.Auto);
+
+    /// <summary>
+    /// <see cref="Score(ReadOnlySpan{float}, int, Span{double})"/> with a chosen kernel (every
+    /// kernel gives the same bits; tests and benchmarks compare them).
+    /// </summary>
+    internal void Score(ReadOnlySpan<float> rowMajor, int rows, Span<double> scores, ScoringKernel kernel)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         RequireLength(rowMajor.Length, rows * FeatureCount, nameof(rowMajor));
         RequireLength(scores.Length, rows, nameof(scores));
+        if (Resolve(kernel) == ScoringKernel.LeafBitvectors)
+        {
+            ScoreWithBitvectors(rowMajor, rows, scores);
+            return;
+        }
+
         for (var start = 0; start < rows; start += ScoreBlockRows)
         {
             var count = Math.Min(ScoreBlockRows, rows - start);

@@ -307,10 +307,17 @@ public sealed class LearnedRankingModelTests
     public void ScoreCandidates_keeps_exactly_the_top_rows_with_ties_and_Scores_bits(
         [Values(0.0, 2.0)] double baselineWeight,
         [Range(1, 6)] int seed,
-        [Values(1, 10, 37, 999, 1000, 1001)] int keep)
+        [Values(1, 10, 37, 999, 1000, 1001)] int keep,
+        [Values] bool bitvectors)
     {
+        if (bitvectors)
+        {
+            Assume.That(LambdaMartModel.BitvectorHardware, Is.True, "no AVX-512 here: the traversal is the only kernel");
+        }
+
         // Duplicate rows tie, so some cuts fall inside a run of equal scores.
-        IRankingModel model = new LearnedRankingModel("deep/1", Deep.Value, Planted.Learned.ContributionScales, baselineWeight);
+        var learned = new LearnedRankingModel("deep/1", Deep.Value, Planted.Learned.ContributionScales, baselineWeight);
+        IRankingModel model = learned;
         var data = Planted.Dataset(queries: 100, seed: 10 + seed);
         var features = data.Features.ToArray();
         var n = PairFeatures.Count;
@@ -327,7 +334,7 @@ public sealed class LearnedRankingModelTests
 
         var scores = new double[data.Rows];
         var survivors = new int[data.Rows];
-        var m = model.ScoreCandidates(features, data.Rows, keep, scores, survivors);
+        var m = learned.ScoreCandidates(features, data.Rows, keep, scores, survivors, bitvectors ? ScoringKernel.LeafBitvectors : ScoringKernel.Traversal);
 
         Assert.That(survivors[..m], Is.EqualTo(top));
         Assert.That(survivors[..m].Select(r => BitConverter.DoubleToInt64Bits(scores[r])), Is.EqualTo(top.Select(r => BitConverter.DoubleToInt64Bits(expected[r]))));

@@ -31,6 +31,28 @@ public class RuleBasedScorerTests
     }
 
     [Test]
+    public void Batch_scores_are_each_rows_own_sum_to_the_bit([Values(1, 3, 4, 5, 9, 100)] int rows)
+    {
+        // Rows are scored four at a time; each must still be its own features' sum in feature order.
+        var random = new Random(rows);
+        var features = Enumerable.Range(0, rows * PairFeatures.Count).Select(_ => (float)random.NextDouble()).ToArray();
+        var scores = new double[rows];
+
+        Scorer.Score(features, rows, scores);
+
+        for (var r = 0; r < rows; r++)
+        {
+            double expected = 0;
+            for (var f = 0; f < PairFeatures.Count; f++)
+            {
+                expected += RuleBasedScorer.Weights[f] * (features[(r * PairFeatures.Count) + f] - 0.5);
+            }
+
+            Assert.That(BitConverter.DoubleToInt64Bits(scores[r]), Is.EqualTo(BitConverter.DoubleToInt64Bits(expected)), $"row {r}");
+        }
+    }
+
+    [Test]
     public void Contributions_sum_to_the_score([Values(1, 2, 3)] int seed)
     {
         var random = new Random(seed);
