@@ -196,6 +196,25 @@ public sealed class TherapistStore(MatchingDatabase db, TimeProvider clock)
         return rows.Select(Deserialize).ToList();
     }
 
+    private const string SelectListedVersions = "SELECT id AS Id, updated_at AS UpdatedAt FROM therapist WHERE active = 1";
+
+    /// <summary>
+    /// Every listed therapist's id with when its listing last changed: a directory rebuild reads
+    /// again only the profiles that changed since the one before.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, DateTime>> ListedVersionsAsync(CancellationToken ct = default)
+    {
+        var rows = await db.RunAsync((c, token) => c.QueryAsync<VersionRow>(new CommandDefinition(SelectListedVersions, cancellationToken: token)), ct);
+        return rows.ToDictionary(r => r.Id, r => r.UpdatedAt, StringComparer.Ordinal);
+    }
+
+    private sealed record VersionRow
+    {
+        public string Id { get; init; } = "";
+
+        public DateTime UpdatedAt { get; init; }
+    }
+
     /// <summary>Number of therapists stored, listed or not.</summary>
     public Task<int> CountAsync(CancellationToken ct = default) =>
         db.RunAsync((c, token) => c.ExecuteScalarAsync<int>(new CommandDefinition("SELECT COUNT(*) FROM therapist", cancellationToken: token)), ct).AsTask();

@@ -33,6 +33,7 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
     private TherapistDirectory? _current;
     private List<Action<TherapistDirectory.Builder>>? _replay;
     private Task? _first;
+    private IReadOnlyDictionary<string, DateTime> _versions = new Dictionary<string, DateTime>();
 
     /// <summary>When the snapshot was last rebuilt from the database.</summary>
     public DateTimeOffset? RebuiltAt { get; private set; }
@@ -63,7 +64,8 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var now = clock.GetUtcNow();
             var week = Calendar.WeekStart(now);
-            var profiles = await therapists.ActiveProfilesAsync(ct);
+            var versions = await therapists.ListedVersionsAsync(ct);
+            var (profiles, read) = await ListedProfilesAsync(versions, ct);
             var used = await shortlists.NewClientsSinceAsync(week, ct);
             var tracks = await feedback.TrackRecordsAsync(now, ct);
             var fresh = TherapistDirectory.Create(
@@ -79,10 +81,11 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
 
                 Volatile.Write(ref _current, builder.ToDirectory());
                 RebuiltAt = now;
+                _versions = versions;
             }
 
-            logger.LogInformation("Directory rebuilt from the database: {Listed} listed therapists in {Milliseconds:0} ms",
-                profiles.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            logger.LogInformation("Directory rebuilt from the database: {Listed} listed therapists ({Read} profiles read again) in {Milliseconds:0} ms",
+                profiles.Count, read, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         finally
         {
@@ -93,6 +96,34 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
 
             _rebuilding.Release();
         }
+    }
+
+    // The profiles of the listed therapists: the ones whose listing has not changed since the last
+    // rebuild are taken from the current snapshot, the rest are read (and parsed) again.
+    private async Task<(List<TherapistProfile> Profiles, int Read)> ListedProfilesAsync(IReadOnlyDictionary<string, DateTime> versions, CancellationToken ct)
+    {
+        var current = Volatile.Read(ref _current);
+        var known = _versions;
+        var profiles = new List<TherapistProfile>(versions.Count);
+        var changed = new List<string>();
+        foreach (var (id, at) in versions)
+        {
+            if (known.TryGetValue(id, out var was) && was == at && current?.Find(id) is { } unchanged)
+            {
+                profiles.Add(unchanged.Profile);
+            }
+            else
+            {
+                changed.Add(id);
+            }
+        }
+
+        foreach (var chunk in changed.Chunk(1000))
+        {
+            profiles.AddRange((await therapists.GetManyAsync(chunk, ct)).Values);
+        }
+
+        return (profiles, changed.Count);
     }
 
     /// <summary>

@@ -147,4 +147,24 @@ public sealed class DirectoryCacheTests
         Assert.That(Ids(match), Does.Not.Contain("t-cbt-ny"));
         Assert.That((int)match["excludedBy"]!["region"]!, Is.EqualTo(2), "t-cbt-ca and the moved t-cbt-ny");
     }
+
+    [Test]
+    public async Task A_rebuild_reads_again_only_the_listings_that_changed_and_sees_their_new_content()
+    {
+        await Cache.RebuildAsync(CancellationToken.None);
+        var before = await Cache.GetAsync(CancellationToken.None);
+        _factory.Clock.Now += TimeSpan.FromMinutes(1); // the listing's updated_at moves on
+        await _factory.Services.GetRequiredService<TherapistStore>().UpsertAsync(TestDirectory.EmdrNy with { LicensedRegions = ["us-ca"] });
+
+        await Cache.RebuildAsync(CancellationToken.None);
+        var after = await Cache.GetAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Find("t-cbt-ny")!.Profile, Is.SameAs(before.Find("t-cbt-ny")!.Profile), "unchanged: not read again");
+            Assert.That(after.Find("t-emdr-ny")!.Profile, Is.Not.SameAs(before.Find("t-emdr-ny")!.Profile));
+            Assert.That(after.Find("t-emdr-ny")!.Profile.LicensedRegions, Is.EqualTo(new[] { "us-ca" }), "changed elsewhere: read again");
+            Assert.That(after.ListedCount, Is.EqualTo(before.ListedCount));
+        });
+    }
 }
