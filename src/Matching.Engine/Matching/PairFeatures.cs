@@ -134,14 +134,18 @@ public static class PairFeatures
             ? (float)Shrink(byGoal.Ratings, byGoal.MeanAlliance)
             : (float)PriorAlliance;
 
-        var c = client.Constraints;
-        destination[Index.FeeFit] = c.Insurance is not null ? 1f
-            : c.MaxFee is { } max && max > 0 ? (float)Math.Clamp(1.0 - (double)(t.Fee / max), 0.0, 1.0)
-            : 0.5f;
-        destination[Index.CapacityLeft] = t.WeeklyNewClientCapacity > 0
-            ? (float)Math.Clamp(candidate.CapacityLeft / (double)t.WeeklyNewClientCapacity, 0.0, 1.0)
-            : 0f;
+        destination[Index.FeeFit] = FeeFit(client.Constraints, t.Fee);
+        destination[Index.CapacityLeft] = CapacityFit(candidate.CapacityLeft, t.WeeklyNewClientCapacity);
     }
+
+    // Fee against the budget: 1 when insured, 0.5 with no budget stated.
+    private static float FeeFit(HardConstraints c, decimal fee) =>
+        c.Insurance is not null ? 1f
+        : c.MaxFee is { } max && max > 0 ? (float)Math.Clamp(1.0 - (double)(fee / max), 0.0, 1.0)
+        : 0.5f;
+
+    private static float CapacityFit(int left, int weekly) =>
+        weekly > 0 ? (float)Math.Clamp(left / (double)weekly, 0.0, 1.0) : 0f;
 
     /// <summary>
     /// Writes the features of the therapists in <paramref name="slots"/> of a directory, row after
@@ -223,12 +227,8 @@ public static class PairFeatures
             row[Index.TrackAlliance] = entry.TrackAlliance;
             row[Index.TrackVolume] = entry.TrackVolume;
             row[Index.TrackGoalAlliance] = client.Goals.Count > 0 ? entry.TrackByGoal[(int)client.Goals[0]] : (float)PriorAlliance;
-            row[Index.FeeFit] = c.Insurance is not null ? 1f
-                : c.MaxFee is { } max && max > 0 ? (float)Math.Clamp(1.0 - (double)(entry.Fee / max), 0.0, 1.0)
-                : 0.5f;
-            row[Index.CapacityLeft] = entry.Weekly > 0
-                ? (float)Math.Clamp(entry.CapacityLeft / (double)entry.Weekly, 0.0, 1.0)
-                : 0f;
+            row[Index.FeeFit] = FeeFit(c, entry.Fee);
+            row[Index.CapacityLeft] = CapacityFit(entry.CapacityLeft, entry.Weekly);
         }
     }
 
