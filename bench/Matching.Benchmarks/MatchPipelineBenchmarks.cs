@@ -1,14 +1,17 @@
 using BenchmarkDotNet.Attributes;
 using Matching.Engine.Domain;
+using Matching.Engine.Learning;
 using Matching.Engine.Matching;
+using Matching.Engine.Ranking;
 
 namespace Matching.Benchmarks;
 
 /// <summary>
 /// The in-process match pipeline over the indexed directory at 1,000, 10,000 and 100,000
 /// therapists, with the nightly-size model (200 trees, 8 leaves, prior weight 2): the hard
-/// constraints alone, then with the pair features, then with the early-exit scoring, then the
-/// whole match (selection and explanations of the 10 shown). The request is the shape of
+/// constraints alone, then with the pair features, then with the early-exit scoring (also with
+/// the traversal kernel, the scorer before leaf bitvectors, as the anchor), then the whole match
+/// (selection and explanations of the 10 shown). The request is the shape of
 /// bench/scale-request.json (about a tenth of the directory eligible); each operation is one
 /// match, cycling through 20 simulated clients asking it.
 /// </summary>
@@ -19,7 +22,7 @@ public class MatchPipelineBenchmarks
     private const int Limit = 10;
 
     private TherapistDirectory _directory = null!;
-    private IRankingModel _model = null!;
+    private LearnedRankingModel _model = null!;
     private List<ClientPreferences> _clients = null!;
     private ulong[] _eligible = [];
     private ulong[] _scratch = [];
@@ -96,6 +99,20 @@ public class MatchPipelineBenchmarks
             var n = Eligible(c);
             PairFeatures.Compute(c, _directory, _slots.AsSpan(0, n), _features.AsSpan(0, n * PairFeatures.Count));
             survivors += n == 0 ? 0 : _model.ScoreCandidates(_features.AsSpan(0, n * PairFeatures.Count), n, Limit, _scores.AsSpan(0, n), _survivors);
+        }
+
+        return survivors;
+    }
+
+    [Benchmark(OperationsPerInvoke = Clients)]
+    public int FilterFeaturesAndScoreTraversal()
+    {
+        var survivors = 0;
+        foreach (var c in _clients)
+        {
+            var n = Eligible(c);
+            PairFeatures.Compute(c, _directory, _slots.AsSpan(0, n), _features.AsSpan(0, n * PairFeatures.Count));
+            survivors += n == 0 ? 0 : _model.ScoreCandidates(_features.AsSpan(0, n * PairFeatures.Count), n, Limit, _scores.AsSpan(0, n), _survivors, ScoringKernel.Traversal);
         }
 
         return survivors;

@@ -11,25 +11,32 @@ namespace Matching.Benchmarks;
 /// <summary>
 /// A model trained the way the nightly run trains one (its settings, 200 trees without early
 /// stopping, boosted from the rule-based prior) on a simulated year of 15,000 clients, and the
-/// candidate rows of real matches: clients of that world against a directory of 10,000, each
-/// client's first 1,000 eligible therapists after the hard constraints.
+/// candidate rows of real matches: clients of that world against a directory ten times the
+/// candidates wanted (10,000 for 1,000), each client's first eligible therapists after the hard
+/// constraints.
 /// </summary>
 internal sealed class RealisticRanking
 {
-    public const int CandidatesPerQuery = 1_000;
-
-    private const int DirectorySize = 10_000;
+    /// <summary>Candidates per match at the 10,000-therapist scale.</summary>
+    public const int DefaultCandidates = 1_000;
 
     private static readonly SimulationOptions World = new() { Therapists = 300, Clients = 15_000, Seed = 7 };
 
-    private RealisticRanking(LearnedRankingModel model, IReadOnlyList<float[]> queries, IReadOnlyList<int> eligible)
+    private RealisticRanking(LearnedRankingModel model, int candidatesPerQuery, IReadOnlyList<float[]> queries, IReadOnlyList<int> eligible)
     {
         Model = model;
+        CandidatesPerQuery = candidatesPerQuery;
         Queries = queries;
         Eligible = eligible;
     }
 
     public LearnedRankingModel Model { get; }
+
+    /// <summary>Rows per match.</summary>
+    public int CandidatesPerQuery { get; }
+
+    /// <summary>The directory the candidates come from: ten times the candidates per match.</summary>
+    public int DirectorySize => 10 * CandidatesPerQuery;
 
     /// <summary>Per client, <see cref="CandidatesPerQuery"/> rows of pair features, row-major.</summary>
     public IReadOnlyList<float[]> Queries { get; }
@@ -40,13 +47,14 @@ internal sealed class RealisticRanking
     /// <summary>
     /// Simulates the world, trains (or reads the model trained by an earlier process from the temp
     /// folder: training takes a while and BenchmarkDotNet sets up every benchmark in a new process)
-    /// and builds the candidates of the first <paramref name="clients"/> clients with enough of them.
+    /// and builds the candidates of the first <paramref name="clients"/> clients with at least
+    /// <paramref name="candidatesPerQuery"/> of them in a directory ten times that size.
     /// </summary>
-    public static RealisticRanking Create(int clients, Action<string>? log = null)
+    public static RealisticRanking Create(int clients, int candidatesPerQuery = DefaultCandidates, Action<string>? log = null)
     {
         var (world, model) = Nightly(log);
-        var (queries, eligible) = Candidates(world, clients);
-        return new RealisticRanking(model, queries, eligible);
+        var (queries, eligible) = Candidates(world, clients, candidatesPerQuery);
+        return new RealisticRanking(model, candidatesPerQuery, queries, eligible);
     }
 
     /// <summary>The simulated world and the nightly-size model trained on it (cached in the temp folder).</summary>
@@ -100,13 +108,13 @@ internal sealed class RealisticRanking
         }
     }
 
-    private static (List<float[]> Queries, List<int> Eligible) Candidates(SimulationResult world, int clients)
+    private static (List<float[]> Queries, List<int> Eligible) Candidates(SimulationResult world, int clients, int candidatesPerQuery)
     {
         // The directory has no history of its own: each therapist borrows the final track record
         // of a random therapist of the simulated world, so track features vary as in production.
         var tracks = TrackRecords(world);
         var random = new Random(World.Seed);
-        var directory = Simulator.Directory(DirectorySize, World.Seed + 1)
+        var directory = Simulator.Directory(10 * candidatesPerQuery, World.Seed + 1)
             .Select(t => new Candidate(t, t.WeeklyNewClientCapacity, tracks[random.Next(tracks.Count)]))
             .ToList();
 
@@ -116,13 +124,13 @@ internal sealed class RealisticRanking
         foreach (var client in world.Clients)
         {
             var passing = directory.Where(c => HardConstraintFilter.FirstFailed(client, c.Profile, c.CapacityLeft) is null).ToList();
-            if (passing.Count < CandidatesPerQuery)
+            if (passing.Count < candidatesPerQuery)
             {
                 continue;
             }
 
-            var rows = new float[CandidatesPerQuery * n];
-            for (var i = 0; i < CandidatesPerQuery; i++)
+            var rows = new float[candidatesPerQuery * n];
+            for (var i = 0; i < candidatesPerQuery; i++)
             {
                 PairFeatures.Compute(client, passing[i], rows.AsSpan(i * n, n));
             }
