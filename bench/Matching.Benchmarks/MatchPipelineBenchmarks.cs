@@ -133,15 +133,6 @@ public class MatchPipelineBenchmarks
     private int Eligible(ClientPreferences client)
     {
         HardConstraintFilter.Apply(client, _directory, _eligible, _scratch, _excluded);
-        var n = 0;
-        for (var w = 0; w < _eligible.Length; w++)
-        {
-            for (var bits = _eligible[w]; bits != 0; bits &= bits - 1)
-            {
-                _slots[n++] = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
-            }
-        }
-
-        return n;
+        return Bits.Collect(_eligible, _slots);
     }
 }

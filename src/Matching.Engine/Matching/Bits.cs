@@ -65,4 +65,19 @@ internal static class Bits
             target[w] |= other[w];
         }
     }
+
+    /// <summary>Writes the index of every set bit, ascending, into <paramref name="into"/>; returns how many.</summary>
+    public static int Collect(ReadOnlySpan<ulong> set, Span<int> into)
+    {
+        var n = 0;
+        for (var w = 0; w < set.Length; w++)
+        {
+            for (var bits = set[w]; bits != 0; bits &= bits - 1)
+            {
+                into[n++] = (w << 6) + BitOperations.TrailingZeroCount(bits);
+            }
+        }
+
+        return n;
+    }
 }

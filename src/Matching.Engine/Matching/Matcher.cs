@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Numerics;
 using Matching.Engine.Domain;
 
 namespace Matching.Engine.Matching;
@@ -74,14 +73,7 @@ public static class Matcher
         var survivors = ArrayPool<int>.Shared.Rent(Math.Max(1, eligible));
         try
         {
-            var e = 0;
-            for (var w = 0; w < words; w++)
-            {
-                for (var bits = eligibleSet[w]; bits != 0; bits &= bits - 1)
-                {
-                    slots[e++] = (w << 6) + BitOperations.TrailingZeroCount(bits);
-                }
-            }
+            Bits.Collect(eligibleSet, slots);
 
             PairFeatures.Compute(client, directory, slots.AsSpan(0, eligible), features.AsSpan(0, eligible * n));
 

@@ -75,18 +75,6 @@ public sealed class TherapistDirectory
     /// <summary>The therapist as this directory holds it (listed or not), or null.</summary>
     public Candidate? Find(string id) => _slots.TryGetValue(id, out var slot) ? Entry(slot).Candidate : null;
 
-    /// <summary>Every listed therapist, in slot order.</summary>
-    public IEnumerable<Candidate> Listed()
-    {
-        for (var slot = 0; slot < SlotCount; slot++)
-        {
-            if (Bits.Test(_listed, slot))
-            {
-                yield return Entry(slot).Candidate;
-            }
-        }
-    }
-
     internal DirectoryEntry Entry(int slot) => _chunks[slot >> ChunkShift][slot & (ChunkSize - 1)]!;
 
     internal ulong[]? Set(Attr attribute) => _index.GetValueOrDefault(attribute);
