@@ -17,19 +17,19 @@ public static class Reasons
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(candidate);
         var t = candidate.Profile;
-        var good = new List<string>();
-        var bad = new List<string>();
+        var good = new List<string>(MaxReasons + 2);
+        var bad = new List<string>(4);
 
         if (client.Goals.Count > 0)
         {
             var first = client.Goals[0];
             if (t.Specialties.Contains(first))
             {
-                good.Add($"specialises in your first goal: {Words(first)}");
+                good.Add(Phrase(FirstGoalListed, first, static g => $"specialises in your first goal: {Words(g)}"));
             }
             else
             {
-                bad.Add($"does not list your first goal ({Words(first)}) as a specialty");
+                bad.Add(Phrase(FirstGoalNotListed, first, static g => $"does not list your first goal ({Words(g)}) as a specialty"));
             }
 
             string? others = null;
@@ -60,11 +60,11 @@ public static class Reasons
 
                 if (t.Modalities.Contains(p.Modality))
                 {
-                    good.Add($"offers {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
+                    good.Add(Phrase(Offers, p, static p => $"offers {Words(p.Modality)}, which you preferred {Words(p.Strength)}"));
                 }
                 else if (p.Strength >= PreferenceStrength.Moderate)
                 {
-                    bad.Add($"does not offer {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
+                    bad.Add(Phrase(DoesNotOffer, p, static p => $"does not offer {Words(p.Modality)}, which you preferred {Words(p.Strength)}"));
                 }
             }
         }
@@ -123,16 +123,34 @@ public static class Reasons
             good.Add($"clients report a strong working alliance ({track.Ratings} ratings)");
         }
 
-        if (good.Count < MaxReasons)
+        for (var i = 0; i < bad.Count && good.Count < MaxReasons; i++)
         {
-            good.AddRange(bad.Take(MaxReasons - good.Count));
+            good.Add(bad[i]);
         }
-        else if (good.Count > MaxReasons)
+
+        if (good.Count > MaxReasons)
         {
             good.RemoveRange(MaxReasons, good.Count - MaxReasons);
         }
 
         return good;
+    }
+
+    // The fixed phrases, made once per value rather than formatted again for every item of every
+    // shortlist (the match path's largest allocation before). A value outside the table (not a
+    // named member) is formatted as before.
+    private static readonly string?[] FirstGoalListed = new string?[Enum.GetValues<Goal>().Length];
+    private static readonly string?[] FirstGoalNotListed = new string?[Enum.GetValues<Goal>().Length];
+    private static readonly string?[] Offers = new string?[Enum.GetValues<Modality>().Length * 4];
+    private static readonly string?[] DoesNotOffer = new string?[Enum.GetValues<Modality>().Length * 4];
+
+    private static string Phrase(string?[] table, Goal goal, Func<Goal, string> make) =>
+        (uint)goal < (uint)table.Length ? table[(int)goal] ??= make(goal) : make(goal);
+
+    private static string Phrase(string?[] table, ModalityPreference p, Func<ModalityPreference, string> make)
+    {
+        var slot = ((int)p.Modality * 4) + (int)p.Strength;
+        return (uint)p.Modality < (uint)(table.Length / 4) && (uint)p.Strength < 4u ? table[slot] ??= make(p) : make(p);
     }
 
     // The client's tags the therapist lists as competence or lived experience, comma-separated, or null.
@@ -170,7 +188,28 @@ public static class Reasons
     }
 
     /// <summary>A goal in plain words.</summary>
-    public static string Words(Goal goal) => goal switch
+    public static string Words(Goal goal) => (uint)goal < (uint)GoalWords.Length ? GoalWords[(int)goal] : GoalWordsOf(goal);
+
+    /// <summary>A modality in plain words.</summary>
+    public static string Words(Modality modality) => (uint)modality < (uint)ModalityWords.Length ? ModalityWords[(int)modality] : ModalityWordsOf(modality);
+
+    private static readonly string[] GoalWords = ByValue<Goal>(GoalWordsOf);
+    private static readonly string[] ModalityWords = ByValue<Modality>(ModalityWordsOf);
+
+    private static string[] ByValue<T>(Func<T, string> words)
+        where T : struct, Enum
+    {
+        var values = Enum.GetValues<T>();
+        var table = new string[values.Max(v => Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)) + 1];
+        foreach (var v in values)
+        {
+            table[Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)] = words(v);
+        }
+
+        return table;
+    }
+
+    private static string GoalWordsOf(Goal goal) => goal switch
     {
         Goal.Ocd => "OCD",
         Goal.WorkStress => "work stress",
@@ -181,8 +220,7 @@ public static class Reasons
         _ => goal.ToString().ToLowerInvariant(),
     };
 
-    /// <summary>A modality in plain words.</summary>
-    public static string Words(Modality modality) => modality switch
+    private static string ModalityWordsOf(Modality modality) => modality switch
     {
         Modality.Cbt or Modality.Dbt or Modality.Act or Modality.Emdr => modality.ToString().ToUpperInvariant(),
         Modality.PersonCentred => "person-centred therapy",
@@ -203,6 +241,8 @@ public static class Reasons
 
     private static string Words(Gender gender) => gender switch
     {
+        Gender.Woman => "woman",
+        Gender.Man => "man",
         Gender.NonBinary => "non-binary therapist",
         _ => gender.ToString().ToLowerInvariant(),
     };
