@@ -1,11 +1,13 @@
 using Matching.Api.Clients;
 using Matching.Api.Feedback;
 using Matching.Api.Health;
+using Matching.Api.Intake;
 using Matching.Api.Infrastructure;
 using Matching.Api.Matches;
 using Matching.Api.Models;
 using Matching.Api.Ranking;
 using Matching.Api.Therapists;
+using Matching.Api.Vocabularies;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -22,6 +24,7 @@ var app = builder.Build();
 app.UseProblemResponses();
 app.UseAuthentication();
 app.UseRateLimiter();
+app.UseIntakePage();
 app.UseAuthorization();
 app.UseSwaggerPages();
 
@@ -33,6 +36,7 @@ app.MapFeedback();
 app.MapTherapists();
 app.MapClients();
 app.MapModels();
+app.MapVocabularies();
 app.MapHealth();
 
 app.Run();
