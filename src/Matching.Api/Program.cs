@@ -22,9 +22,9 @@ builder.Services.AddHealthChecks().AddMatchingChecks();
 var app = builder.Build();
 
 app.UseProblemResponses();
+app.UseIntakePage();
 app.UseAuthentication();
 app.UseRateLimiter();
-app.UseIntakePage();
 app.UseAuthorization();
 app.UseSwaggerPages();
 

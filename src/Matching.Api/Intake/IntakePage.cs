@@ -4,9 +4,10 @@ namespace Matching.Api.Intake;
 
 /// <summary>
 /// The intake page: static files from wwwroot at <c>/</c>, open without a key (it holds no data;
-/// every call it makes to /v1 sends the key the person signs in with). It runs after
-/// authentication and the rate limiter, so the limiter covers it too, and it never answers
-/// under /v1.
+/// every call it makes to /v1 sends the key the person signs in with). It runs before
+/// authentication and the rate limiter: its files must not spend the per-address budget that
+/// unauthenticated callers share (behind a proxy, every page load would), while every /v1 call
+/// the page makes still passes both. There is no file under /v1, so it never answers there.
 /// </summary>
 public static class IntakePage
 {

@@ -54,4 +54,29 @@ public sealed class IntakePageTests
         Assert.That((await client.GetAsync("/v1/vocabularies")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That((await client.GetAsync("/v1/index.html")).StatusCode, Is.Not.EqualTo(HttpStatusCode.OK));
     }
+
+    [Test]
+    public async Task Loading_the_page_spends_no_rate_limit_while_the_api_behind_it_is_still_limited()
+    {
+        using var factory = new MatchingApiFactory(settings: new Dictionary<string, string>
+        {
+            ["Matching:RateLimit:PermitsPerSecond"] = "1",
+            ["Matching:RateLimit:Burst"] = "1",
+        });
+        using var anonymous = factory.CreateClient();
+        using var intake = factory.ClientFor(Matching.Api.Infrastructure.Role.Intake);
+
+        foreach (var path in new[] { "/", "/css/intake.css", "/js/app.js", "/js/api.js", "/js/form.js", "/js/shortlist.js", "/js/words.js" })
+        {
+            Assert.That((await anonymous.GetAsync(path)).StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
+        }
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3; i++)
+        {
+            statuses.Add((await intake.GetAsync("/v1/vocabularies")).StatusCode);
+        }
+
+        Assert.That(statuses, Has.Some.EqualTo(HttpStatusCode.TooManyRequests));
+    }
 }
