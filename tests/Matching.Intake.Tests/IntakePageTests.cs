@@ -99,6 +99,7 @@ public sealed class IntakePageTests
         await Expect(page.Id("sign-in")).ToBeVisibleAsync();
         await Expect(page.Id("workspace")).ToBeHiddenAsync();
         await Expect(page.Id("client-id")).ToHaveValueAsync("");
+        await Expect(page.Id("message")).ToContainTextAsync("Signed out. The key and everything shown were cleared");
         Assert.That(await page.Page.EvaluateAsync<int>("() => sessionStorage.length"), Is.Zero);
         Assert.That(await page.Id("result-body").InnerHTMLAsync(), Is.Empty);
         await page.Page.ReloadAsync();
@@ -131,6 +132,7 @@ public sealed class IntakePageTests
         await Expect(page.Id("client-id-error")).ToBeHiddenAsync();
         await Expect(page.Id("form-error")).ToContainTextAsync("could not use 3 fields");
         await Expect(page.Id("result")).ToBeHiddenAsync();
+        await page.ScreenshotAsync("intake-field-errors.png", page.Id("constraints"));
 
         // Focus goes to the first field at fault, and everything typed is still there.
         await Expect(page.Id("languages")).ToBeFocusedAsync();
@@ -258,6 +260,7 @@ public sealed class IntakePageTests
         var page = await IntakePageDriver.OpenAsync(BrowserSetUp.Browser, _host.BaseUrl, width: 390, height: 844);
         await page.SignInAsync(IntakeHost.IntakeKey);
         Assert.That(await SidewaysOverflowAsync(page.Page), Is.Zero, "the form scrolls sideways");
+        await page.ScreenshotAsync("intake-form-phone.png");
 
         await page.FillMinimalAsync("c-browser-0004");
         await page.Id("modality-cbt").SelectOptionAsync("moderate");

@@ -7,9 +7,10 @@ const $ = (id) => document.getElementById(id);
 let vocab = null;
 let built = false;
 
-function say(box, message) {
+function say(box, message, { info = false } = {}) {
   box.textContent = message ?? '';
   box.hidden = !message;
+  box.classList.toggle('info', info);
 }
 
 function showSignedIn(signedIn) {
@@ -53,11 +54,10 @@ function signOut() {
     clearErrors(form);
   }
   say($('form-error'), null);
-  say($('message'), null);
   $('result').hidden = true;
   $('result-body').replaceChildren();
   showSignedIn(false);
-  say($('message'), 'Signed out. The key and everything shown were cleared from this tab.');
+  say($('message'), 'Signed out. The key and everything shown were cleared from this tab.', { info: true });
   $('api-key').focus();
 }
 
