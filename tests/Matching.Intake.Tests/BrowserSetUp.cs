@@ -35,6 +35,9 @@ public sealed class BrowserSetUp
                 "(.ci/run does), or point MATCHING_CHROMIUM at a Chromium binary.");
         }
 
+        // The build machine's two cores are shared with other test projects running at the same
+        // time: give the page room before an expectation counts as failed.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true });
     }

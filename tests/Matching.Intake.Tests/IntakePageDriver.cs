@@ -15,7 +15,7 @@ public sealed class IntakePageDriver(IPage page)
     {
         var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
         var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(10_000);
+        page.SetDefaultTimeout(15_000);
         var driver = new IntakePageDriver(page);
         page.Request += (_, request) => driver.RequestedUrls.Add(request.Url);
         await page.GotoAsync(baseUrl.ToString());

@@ -294,6 +294,55 @@ public sealed class IntakePageTests
     }
 
     [Test]
+    public async Task Text_on_the_form_its_errors_and_the_shortlist_meets_WCAG_AA_contrast()
+    {
+        var page = await IntakePageDriver.OpenAsync(BrowserSetUp.Browser, _host.BaseUrl);
+        await page.SignInAsync(IntakeHost.IntakeKey);
+        await page.FillMinimalAsync("c-browser-0007");
+        await page.Id("region").FillAsync("Not A Tag");
+        await page.SubmitAsync();
+        await Expect(page.Id("region-error")).ToBeVisibleAsync();
+        await page.Page.Mouse.MoveAsync(0, 0);
+        Assert.That(await page.Page.EvaluateAsync<string[]>(LowContrastText), Is.Empty, "with field errors shown");
+
+        await page.Id("region").FillAsync("us-ny");
+        await page.SubmitAsync();
+        await Expect(page.Cards).ToHaveCountAsync(4);
+        await page.Page.Mouse.MoveAsync(0, 0);
+        Assert.That(await page.Page.EvaluateAsync<string[]>(LowContrastText), Is.Empty, "with a shortlist shown");
+        await page.CloseAsync();
+    }
+
+    // Every visible element with text of its own, against the first opaque background behind it:
+    // 4.5:1, or 3:1 for large text (24 px, or 18.66 px bold). Disabled controls are exempt (WCAG 1.4.3).
+    private const string LowContrastText = """
+            () => {
+              const rgb = c => c.match(/[\d.]+/g).map(Number);
+              const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+              const background = e => {
+                for (; e; e = e.parentElement) {
+                  const c = rgb(getComputedStyle(e).backgroundColor);
+                  if (c.length < 4 || c[3] > 0.9) return c.slice(0, 3);
+                }
+                return [255, 255, 255];
+              };
+              const out = [];
+              for (const e of document.body.querySelectorAll('*')) {
+                const own = [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+                if (!own || !e.checkVisibility() || e.closest('[disabled]')) continue;
+                const style = getComputedStyle(e);
+                const [a, b] = [lum(rgb(style.color)), lum(background(e))];
+                const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+                const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+                const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+                if (ratio < needed) out.push(`${e.tagName}#${e.id}.${e.className} "${e.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}`);
+              }
+              return out;
+            }
+            """;
+
+    [Test]
     public async Task The_print_view_shows_the_shortlist_for_the_file_without_the_forms_or_buttons()
     {
         var page = await IntakePageDriver.OpenAsync(BrowserSetUp.Browser, _host.BaseUrl);
