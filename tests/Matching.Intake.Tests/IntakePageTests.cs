@@ -26,7 +26,6 @@ public sealed class IntakePageTests
         await Expect(page.Id("workspace")).ToBeHiddenAsync();
 
         await page.SignInAsync(IntakeHost.IntakeKey);
-        await page.ScreenshotAsync("intake-form-desktop.png");
         await page.FillMinimalAsync("c-browser-0001");
         await page.Id("goal-1").SelectOptionAsync("sleep");
         await page.Id("modality-cbt").SelectOptionAsync("strong");
@@ -37,6 +36,7 @@ public sealed class IntakePageTests
         await page.Id("culture-importance").SelectOptionAsync("medium");
         await page.Id("format-video").CheckAsync();
         await page.Id("limit").FillAsync("3");
+        await page.ScreenshotAsync("intake-form-desktop.png", page.Id("new-match"));
         await page.SubmitAsync();
 
         // Five therapists meet every must-have (Spanish lets the Spanish-only one in); three were asked for.
