@@ -1,11 +1,13 @@
 using Matching.Api.Clients;
 using Matching.Api.Feedback;
 using Matching.Api.Health;
+using Matching.Api.Intake;
 using Matching.Api.Infrastructure;
 using Matching.Api.Matches;
 using Matching.Api.Models;
 using Matching.Api.Ranking;
 using Matching.Api.Therapists;
+using Matching.Api.Vocabularies;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -20,6 +22,7 @@ builder.Services.AddHealthChecks().AddMatchingChecks();
 var app = builder.Build();
 
 app.UseProblemResponses();
+app.UseIntakePage();
 app.UseAuthentication();
 app.UseRateLimiter();
 app.UseAuthorization();
@@ -33,6 +36,7 @@ app.MapFeedback();
 app.MapTherapists();
 app.MapClients();
 app.MapModels();
+app.MapVocabularies();
 app.MapHealth();
 
 app.Run();

@@ -33,6 +33,7 @@ public sealed class ApiKeyAuthenticationTests
         ("POST", "/v1/therapists/t-cbt-ny/deactivate", Role.Data),
         ("POST", "/v1/therapists/import", Role.Data),
         ("DELETE", "/v1/clients/c-nobody", Role.Data),
+        ("GET", "/v1/vocabularies", Role.Directory),
     ];
 
     private static IEnumerable<TestCaseData> EndpointCases() =>
