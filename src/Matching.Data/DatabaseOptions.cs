@@ -47,4 +47,12 @@ public sealed class DatabaseOptions
     /// behaviour before group commit). SQL Server ignores it.
     /// </summary>
     public int GroupCommitMaxBatch { get; set; } = 256;
+
+    /// <summary>
+    /// SQLite only: how long an erasure keeps trying to truncate the write-ahead log while readers
+    /// still use it (each try returns at once; they back off from 5 ms to 250 ms). Default 10 s:
+    /// longer than any read of the API, shorter than a client's patience. When it runs out the
+    /// rows are deleted but older page images may remain in the log, and the erasure says so.
+    /// </summary>
+    public TimeSpan CheckpointPatience { get; set; } = TimeSpan.FromSeconds(10);
 }
