@@ -24,8 +24,16 @@ public sealed class DatabaseOptions
     /// </summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Folder for the SQLite file; default <c>data</c> under the working directory.</summary>
+    /// <summary>
+    /// Folder for the SQLite file; default <c>data</c> under the working directory. In
+    /// Development the API sets <c>../../data</c> (see appsettings.Development.json): <c>dotnet
+    /// run</c> starts it in its project folder, and the repository's <c>data/</c> is where the
+    /// CLI, run from the repository root, looks by default.
+    /// </summary>
     public string DataFolder { get; set; } = "data";
+
+    /// <summary>The SQLite file the service uses in <paramref name="dataFolder"/> when no connection string is given.</summary>
+    public static string SqliteFile(string dataFolder) => Path.Combine(dataFolder, "matching.db");
 
     /// <summary>
     /// Apply pending migrations at start. Default true for SQLite; SQL Server migrations are

@@ -39,7 +39,7 @@ public sealed class MatchingDatabase : IAsyncDisposable
                 if (string.IsNullOrWhiteSpace(cs))
                 {
                     Directory.CreateDirectory(options.DataFolder);
-                    cs = $"Data Source={Path.Combine(options.DataFolder, "matching.db")}";
+                    cs = $"Data Source={DatabaseOptions.SqliteFile(options.DataFolder)}";
                 }
 
                 // Default Timeout (how long a command waits out SQLITE_BUSY, 30 s unless set) is left to the connection string.
