@@ -115,6 +115,42 @@ public sealed class ClientsApiTests
         });
     }
 
+    [Test]
+    public async Task An_erasure_that_cannot_clear_the_log_yet_is_a_503_and_repeating_it_clears_the_files()
+    {
+        using var factory = new MatchingApiFactory(settings: new Dictionary<string, string> { ["Matching:Database:CheckpointPatience"] = "00:00:00.2" });
+        await factory.ImportDirectoryAsync();
+        using var directory = factory.ClientFor(Role.Directory);
+        using var data = factory.ClientFor(Role.Data);
+        var request = TestDirectory.Request("c-pinned-7hq");
+        Assert.That((await directory.PostAsJsonAsync("/v1/matches", request)).IsSuccessStatusCode, Is.True);
+
+        HttpResponseMessage blocked;
+        using (var reader = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={factory.DatabasePath};Pooling=False"))
+        {
+            // A long read (another process's training run, say) keeps using the log.
+            reader.Open();
+            using var begin = reader.CreateCommand();
+            begin.CommandText = "BEGIN DEFERRED; SELECT COUNT(*) FROM shortlist;";
+            begin.ExecuteScalar();
+            blocked = await data.DeleteAsync("/v1/clients/c-pinned-7hq");
+        }
+
+        var repeated = await data.DeleteAsync("/v1/clients/c-pinned-7hq");
+        var store = factory.Services.GetRequiredService<ClientStore>();
+
+        Assert.Multiple(async () =>
+        {
+            Assert.That(blocked.StatusCode, Is.EqualTo(HttpStatusCode.ServiceUnavailable));
+            Assert.That(blocked.Headers.RetryAfter, Is.Not.Null);
+            Assert.That(blocked.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
+            Assert.That(await blocked.Content.ReadAsStringAsync(), Does.Not.Contain("c-pinned-7hq"));
+            Assert.That(await store.CountRowsAsync("c-pinned-7hq"), Is.Zero, "the rows went at the first request");
+            Assert.That(repeated.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(Count(ReadShared(factory.DatabasePath + "-wal"), Encoding.UTF8.GetBytes("c-pinned-7hq")), Is.Zero);
+        });
+    }
+
     private static byte[] ReadShared(string path)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
