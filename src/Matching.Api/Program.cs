@@ -20,6 +20,10 @@ builder.AddSwagger();
 builder.Services.AddHealthChecks().AddMatchingChecks();
 
 var app = builder.Build();
+if (!app.ConfigurationIsValid())
+{
+    return 1;
+}
 
 app.UseProblemResponses();
 app.UseIntakePage();
@@ -40,6 +44,7 @@ app.MapVocabularies();
 app.MapHealth();
 
 app.Run();
+return 0;
 
 /// <summary>Entry point, public for WebApplicationFactory.</summary>
 public partial class Program;

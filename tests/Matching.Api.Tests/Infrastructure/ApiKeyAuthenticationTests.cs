@@ -134,4 +134,33 @@ public sealed class RateLimitTests
         var problem = JsonNode.Parse(await limited.Content.ReadAsStringAsync())!;
         Assert.That((int)problem["status"]!, Is.EqualTo(429));
     }
+
+    [Test]
+    public async Task Health_probes_are_never_rate_limited_even_when_their_address_is()
+    {
+        using var factory = new MatchingApiFactory(settings: new Dictionary<string, string>
+        {
+            ["Matching:RateLimit:PermitsPerSecond"] = "1",
+            ["Matching:RateLimit:Burst"] = "3",
+        });
+        using var wrongKey = factory.CreateClient();
+        wrongKey.DefaultRequestHeaders.Add("X-Api-Key", "not-a-key-of-this-service");
+        using var probe = factory.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            statuses.Add((await wrongKey.GetAsync("/v1/therapists")).StatusCode);
+        }
+
+        var probes = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            probes.Add((await probe.GetAsync("/health/live")).StatusCode);
+            probes.Add((await probe.GetAsync("/health/ready")).StatusCode);
+        }
+
+        Assert.That(statuses, Has.Some.EqualTo(HttpStatusCode.TooManyRequests), "the address's anonymous bucket is empty");
+        Assert.That(probes, Is.All.EqualTo(HttpStatusCode.OK));
+    }
 }
