@@ -70,9 +70,9 @@ public static class Reasons
             }
         }
 
-        AddStyle(good, bad, client.Style.Directiveness, t.Style.Directiveness, "follows your lead", "leads sessions actively");
-        AddStyle(good, bad, client.Style.Structure, t.Style.Structure, "keeps sessions open and exploratory", "keeps sessions structured");
-        AddStyle(good, bad, client.Style.Challenge, t.Style.Challenge, "offers warm support", "offers gentle challenge");
+        AddStyle(good, bad, client.Style.Directiveness, t.Style.Directiveness, DirectivenessWords);
+        AddStyle(good, bad, client.Style.Structure, t.Style.Structure, StructureWords);
+        AddStyle(good, bad, client.Style.Challenge, t.Style.Challenge, ChallengeWords);
 
         if (client.Languages.Count > 0 && client.Languages[0] != "en" && t.Languages.Contains(client.Languages[0]))
         {
@@ -181,23 +181,33 @@ public static class Reasons
     /// values are (the model's fit feature) does not decide the words: a neutral client close to
     /// an active therapist did not ask for one.
     /// </summary>
-    private static void AddStyle(List<string> good, List<string> bad, double? wanted, double actual, string lowWords, string highWords)
+    private static void AddStyle(List<string> good, List<string> bad, double? wanted, double actual, StyleWords words)
     {
         if (Side(wanted) is not { } asked || Side(actual) is not { } offered)
         {
             return;
         }
 
-        var words = offered ? highWords : lowWords;
         if (offered == asked)
         {
-            good.Add($"{words}, as you asked");
+            good.Add(offered ? words.HighAsked : words.LowAsked);
         }
         else
         {
-            bad.Add($"{words}, unlike what you asked");
+            bad.Add(offered ? words.HighUnlike : words.LowUnlike);
         }
     }
+
+    // A style axis's four phrases, made once.
+    private sealed record StyleWords(string LowAsked, string LowUnlike, string HighAsked, string HighUnlike)
+    {
+        public static StyleWords Of(string low, string high) =>
+            new($"{low}, as you asked", $"{low}, unlike what you asked", $"{high}, as you asked", $"{high}, unlike what you asked");
+    }
+
+    private static readonly StyleWords DirectivenessWords = StyleWords.Of("follows your lead", "leads sessions actively");
+    private static readonly StyleWords StructureWords = StyleWords.Of("keeps sessions open and exploratory", "keeps sessions structured");
+    private static readonly StyleWords ChallengeWords = StyleWords.Of("offers warm support", "offers gentle challenge");
 
     // True for the high end of a style axis, false for the low end, null for neither.
     private static bool? Side(double? value) => value switch
