@@ -9,6 +9,7 @@ using Matching.Api.Therapists;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddLogRedaction();
 builder.AddMatchingData();
 builder.AddRanking();
 builder.AddApiKeyAuthentication();
