@@ -54,7 +54,14 @@ public static partial class Problems
     public static void UseProblemResponses(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        // A status set without a body (no route, wrong method, a body that is not JSON) becomes a problem too.
+        app.UseStatusCodePages(async pages =>
+        {
+            var status = pages.HttpContext.Response.StatusCode;
+            var detail = FrameworkStatusDetails.GetValueOrDefault(status, "The request could not be served.");
+            await WriteAsync(pages.HttpContext, status, ReasonPhrases.GetReasonPhrase(status), detail,
+                status == StatusCodes.Status415UnsupportedMediaType ? "body" : null);
+        });
         app.Use(async (context, next) =>
         {
             var limit = context.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? MaxBodyBytes;
@@ -99,10 +106,27 @@ public static partial class Problems
     public static string FieldFromJsonPath(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
-    /// <summary>The RFC that defines a status code, as the problem's <c>type</c>.</summary>
-    public static string TypeFor(int status) => status == StatusCodes.Status429TooManyRequests
-        ? "https://www.rfc-editor.org/rfc/rfc6585#section-4"
-        : $"https://www.rfc-editor.org/rfc/rfc9110#status.{status}";
+    /// <summary>
+    /// The section of the RFC that defines a status code, as the problem's <c>type</c>, in the
+    /// form the framework's own validation and not-found results use.
+    /// </summary>
+    public static string TypeFor(int status) => status switch
+    {
+        StatusCodes.Status429TooManyRequests => "https://tools.ietf.org/html/rfc6585#section-4",
+        >= 400 and <= 418 => $"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 399}",
+        421 or 422 => $"https://tools.ietf.org/html/rfc9110#section-15.5.{status - 401}",
+        426 => "https://tools.ietf.org/html/rfc9110#section-15.5.22",
+        >= 500 and <= 505 => $"https://tools.ietf.org/html/rfc9110#section-15.6.{status - 499}",
+        _ => "about:blank",
+    };
+
+    // What a status the framework sets on its own (no handler ran) means to a caller of this API.
+    private static readonly Dictionary<int, string> FrameworkStatusDetails = new()
+    {
+        [StatusCodes.Status404NotFound] = "Nothing is served at this path; see /swagger for the API.",
+        [StatusCodes.Status405MethodNotAllowed] = "This path does not take this HTTP method; see /swagger for the API.",
+        [StatusCodes.Status415UnsupportedMediaType] = "Send the body as JSON with Content-Type: application/json.",
+    };
 
     // Minimal APIs word a route or query value of the wrong type as: Failed to bind parameter "int page" from "abc".
     [System.Text.RegularExpressions.GeneratedRegex("^Failed to bind parameter \"(?<type>[^ \"]+) (?<name>[^\"]+)\" from")]
@@ -134,6 +158,11 @@ public static partial class Problems
             problem.Status = status;
             problem.Title ??= ReasonPhrases.GetReasonPhrase(status);
             problem.Type ??= TypeFor(status);
+            if (problem is HttpValidationProblemDetails { Errors.Count: > 0 } invalid)
+            {
+                problem.Detail ??= $"{invalid.Errors.Count} field(s) at fault; errors names each by its JSON path.";
+            }
+
             options.Value.CustomizeProblemDetails?.Invoke(context);
             return new ValueTask(http.Response.WriteAsJsonAsync(problem, problem.GetType(), json.Value.SerializerOptions, MediaType, http.RequestAborted));
         }
@@ -154,10 +183,6 @@ public static partial class Problems
                     return true;
                 case BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge }:
                     await WriteAsync(context, StatusCodes.Status413PayloadTooLarge, "Request body too large", "The request body exceeds this endpoint's limit.", "body");
-                    return true;
-                case BadHttpRequestException { StatusCode: StatusCodes.Status415UnsupportedMediaType }:
-                    await WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                        "Send the body as JSON with Content-Type: application/json.", "Content-Type");
                     return true;
                 case BadHttpRequestException bad when BindFailure().Match(bad.Message) is { Success: true } m:
                     await WriteAsync(context, StatusCodes.Status400BadRequest, "Invalid parameter",

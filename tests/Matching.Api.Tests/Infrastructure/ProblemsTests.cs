@@ -177,6 +177,12 @@ public sealed class ProblemsTests : DirectoryFixture
 
             Assert.That((int)problem["status"]!, Is.EqualTo(status), accept);
             Assert.That((string?)problem["title"], Is.Not.Empty, accept);
+            Assert.That((string?)problem["detail"], Is.Not.Empty, accept);
+            Assert.That((string?)problem["type"], Does.StartWith("https://tools.ietf.org/html/rfc"), accept);
+            if (status == 415)
+            {
+                Assert.That((string)problem["errors"]!["body"]![0]!, Does.Contain("application/json"), accept);
+            }
         }
     }
 
