@@ -11,6 +11,7 @@ using Matching.Api.Vocabularies;
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddLogRedaction();
 builder.AddMatchingData();
 builder.AddRanking();
 builder.AddApiKeyAuthentication();

@@ -114,7 +114,13 @@ public static class FeedbackApi
 
     private static AllianceScore? Normalise(RequestErrors errors, AllianceInstrument instrument, List<int>? items, SubscaleTotals? subscales)
     {
-        if ((items is null) == (subscales is null))
+        if (items is null && subscales is null)
+        {
+            errors.Add("items", $"Send the {DomainJson.Name(instrument)} rating as items ({AllianceScale.ItemCount(instrument)} item scores) or as subscales (goal, task and bond totals).");
+            return null;
+        }
+
+        if (items is not null && subscales is not null)
         {
             errors.Add("items", "Send either items or subscales, not both.");
             return null;

@@ -164,3 +164,34 @@ public sealed class RateLimitTests
         Assert.That(probes, Is.All.EqualTo(HttpStatusCode.OK));
     }
 }
+
+public sealed class RateLimitAcceptTests
+{
+    [Test]
+    public async Task A_caller_asking_for_html_is_limited_too_and_each_429_is_problem_json()
+    {
+        using var factory = new MatchingApiFactory(settings: new Dictionary<string, string>
+        {
+            ["Matching:RateLimit:PermitsPerSecond"] = "1",
+            ["Matching:RateLimit:Burst"] = "2",
+        });
+        using var intake = factory.ClientFor(Role.Intake);
+        intake.DefaultRequestHeaders.TryAddWithoutValidation("Accept", "text/html");
+
+        var responses = new List<HttpResponseMessage>();
+        for (var i = 0; i < 6; i++)
+        {
+            responses.Add(await intake.GetAsync("/v1/therapists"));
+        }
+
+        var limited = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.That(responses.Select(r => r.StatusCode), Has.None.EqualTo(HttpStatusCode.InternalServerError));
+        Assert.That(limited, Has.Count.GreaterThanOrEqualTo(3));
+        foreach (var response in limited)
+        {
+            Assert.That(response.Content.Headers.ContentType!.MediaType, Is.EqualTo("application/problem+json"));
+            Assert.That(response.Headers.RetryAfter, Is.Not.Null);
+            Assert.That((int)JsonNode.Parse(await response.Content.ReadAsStringAsync())!["status"]!, Is.EqualTo(429));
+        }
+    }
+}
