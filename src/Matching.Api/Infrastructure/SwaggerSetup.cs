@@ -29,6 +29,7 @@ public static class SwaggerSetup
         ["Therapists"] = "The therapist directory: listings, paging and filters, bulk import, unlisting.",
         ["Clients"] = "Erasure of everything stored about a client.",
         ["Models"] = "The model registry: models with metrics, the active model, activation and training runs.",
+        ["Vocabularies"] = "The closed vocabularies the match request accepts, and its list limits, from the same source as validation.",
     };
 
     /// <summary>
