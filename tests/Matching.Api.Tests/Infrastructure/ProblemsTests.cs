@@ -88,8 +88,12 @@ public sealed class ProblemsTests : DirectoryFixture
         request["padding"] = new string('x', (int)Problems.MaxBodyBytes);
 
         var problem = await ProblemAsync(await DirectoryClient.PostAsJsonAsync("/v1/matches", request), HttpStatusCode.RequestEntityTooLarge);
+        var accepted = await DirectoryClient.PostAsJsonAsync("/v1/matches", TestDirectory.Request("c-huge-control"));
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("body"));
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await CountAsync("shortlist", "client_id = @Client", new { Client = "c-huge" }), Is.Zero);
+        Assert.That(await CountAsync("shortlist", "client_id = @Client", new { Client = "c-huge-control" }), Is.EqualTo(1), "the same query sees a stored shortlist");
     }
 
     [Test]
