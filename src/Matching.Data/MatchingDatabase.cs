@@ -25,6 +25,7 @@ public sealed class MatchingDatabase : IAsyncDisposable
     // SQL Server runs ordinary concurrent transactions.
     private readonly SqliteWriter? _sqliteWriter;
     private long _sqlServerTransactions;
+    private long _retries;
 
     /// <summary>Creates the data source for the options.</summary>
     public MatchingDatabase(DatabaseOptions options)
@@ -72,6 +73,11 @@ public sealed class MatchingDatabase : IAsyncDisposable
                 Delay = options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
+                OnRetry = _ =>
+                {
+                    Interlocked.Increment(ref _retries);
+                    return default;
+                },
             })
             .Build();
         MigrateOnStart = options.MigrateOnStart ?? options.Engine == DatabaseEngine.Sqlite;
@@ -88,6 +94,9 @@ public sealed class MatchingDatabase : IAsyncDisposable
 
     /// <summary>Retries transient errors with exponential backoff and jitter, a bounded number of times.</summary>
     public ResiliencePipeline Retry { get; }
+
+    /// <summary>Attempts retried after a transient error, since this instance was created.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>Whether the API applies migrations when it starts.</summary>
     public bool MigrateOnStart { get; }

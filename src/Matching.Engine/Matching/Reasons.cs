@@ -12,8 +12,8 @@ public static class Reasons
 {
     private const int MaxReasons = 5;
 
-    /// <summary>Reasons for one pair, positive ones first.</summary>
-    public static IReadOnlyList<string> For(ClientPreferences client, Candidate candidate)
+    /// <summary>Reasons for one pair, positive ones first; a track record is strong when it is clearly above <paramref name="prior"/>, the population mean.</summary>
+    public static IReadOnlyList<string> For(ClientPreferences client, Candidate candidate, AlliancePrior prior)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(candidate);
@@ -119,7 +119,7 @@ public static class Reasons
         }
 
         var track = candidate.Track;
-        if (track.Ratings >= 10 && track.MeanAlliance > PairFeatures.PriorAlliance + 0.03)
+        if (track.Ratings >= 10 && track.MeanAlliance > prior.Mean + 0.03)
         {
             good.Add($"clients report a strong working alliance ({track.Ratings} ratings)");
         }

@@ -71,6 +71,12 @@ public sealed class FeedbackApiTests : DirectoryFixture
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problem.ToJsonString());
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
+        Assert.That(await CountAsync("alliance_rating", "shortlist_id = @Id", new { Id = matchId }), Is.Zero);
+
+        // The same query sees a valid rating of the same match.
+        var valid = await IntakeClient.PostAsJsonAsync("/v1/alliance-ratings", new { matchId, therapistId = "t-cbt-ny", instrument = "waiSr", items = Enumerable.Repeat(4, 12), sessionNumber = 3 });
+        Assert.That(valid.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(await CountAsync("alliance_rating", "shortlist_id = @Id", new { Id = matchId }), Is.EqualTo(1));
     }
 
     [TestCase("neither", "srs", "Send the srs rating as items (4 item scores) or as subscales")]

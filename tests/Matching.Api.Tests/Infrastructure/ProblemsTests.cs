@@ -44,6 +44,25 @@ public sealed class ProblemsTests : DirectoryFixture
         yield return Case("constraints.ageGroup", r => r["constraints"] = new { region = "us-ny", ageGroup = new[] { "adults", "children" } });
         yield return Case("limit", r => r["limit"] = 51);
         yield return Case("limit", r => r["limit"] = 0);
+        // Every other rule of MatchRequest, one case each.
+        yield return Case("goals", r => r.Remove("goals"));
+        yield return Case("modalities", r => r["modalities"] = Enumerable.Range(0, 6).Select(_ => new { modality = "cbt", strength = "slight" }).ToArray());
+        yield return Case("modalities[0].modality", r => r["modalities"] = new[] { new { strength = "strong" } });
+        yield return Case("style.structure", r => r["style"] = new { structure = 1.5 });
+        yield return Case("style.challenge", r => r["style"] = new { challenge = -0.5 });
+        yield return Case("languages", r => r["languages"] = new[] { "en", "es", "fr", "de", "it", "pt" });
+        yield return Case("culture.backgrounds", r => r["culture"] = new { backgrounds = Enumerable.Range(0, 11).Select(i => $"culture-{i}").ToArray(), importance = "high" });
+        yield return Case("gender.importance", r => r["gender"] = new { genders = new[] { "woman" } });
+        yield return Case("gender.genders", r => r["gender"] = new { genders = Array.Empty<string>(), importance = "low" });
+        yield return Case("faith.importance", r => r["faith"] = new { faith = "muslim" });
+        yield return Case("faith.faith", r => r["faith"] = new { faith = "Roman Catholic", importance = "low" });
+        yield return Case("identity.importance", r => r["identity"] = new { identities = new[] { "lgbtq" } });
+        yield return Case("identity.identities", r => r["identity"] = new { importance = "high" });
+        yield return Case("identity.identities[0]", r => r["identity"] = new { identities = new[] { "LGBTQ+" }, importance = "high" });
+        yield return Case("constraints.region", r => r["constraints"] = new { region = "US NY", ageGroup = "adults" });
+        yield return Case("constraints.city", r => r["constraints"] = new { region = "us-ny", city = "New York", ageGroup = "adults" });
+        yield return Case("constraints.insurance", r => r["constraints"] = new { region = "us-ny", insurance = "Blue Cross", ageGroup = "adults" });
+        yield return Case("constraints.maxFee", r => r["constraints"] = new { region = "us-ny", ageGroup = "adults", maxFee = 10_001 });
     }
 
     [TestCaseSource(nameof(InvalidMatchRequests))]
@@ -88,8 +107,12 @@ public sealed class ProblemsTests : DirectoryFixture
         request["padding"] = new string('x', (int)Problems.MaxBodyBytes);
 
         var problem = await ProblemAsync(await DirectoryClient.PostAsJsonAsync("/v1/matches", request), HttpStatusCode.RequestEntityTooLarge);
+        var accepted = await DirectoryClient.PostAsJsonAsync("/v1/matches", TestDirectory.Request("c-huge-control"));
 
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member("body"));
+        Assert.That(accepted.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await CountAsync("shortlist", "client_id = @Client", new { Client = "c-huge" }), Is.Zero);
+        Assert.That(await CountAsync("shortlist", "client_id = @Client", new { Client = "c-huge-control" }), Is.EqualTo(1), "the same query sees a stored shortlist");
     }
 
     [Test]

@@ -30,7 +30,7 @@ public class ReasonsTests
             var client = change is null ? generated : change(generated);
             foreach (var therapist in Therapists)
             {
-                yield return (client, therapist, Reasons.For(client, Build.Candidate(therapist)));
+                yield return (client, therapist, Reasons.For(client, Build.Candidate(therapist), AlliancePrior.Fallback));
             }
         }
     }
