@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
 using Dapper;
+using Microsoft.Data.SqlClient;
 
 namespace Matching.Data;
 
@@ -74,6 +75,34 @@ public sealed partial class Migrator(MatchingDatabase database)
         }
 
         return done;
+    }
+
+    /// <summary>
+    /// SQL Server only: creates the database the connection string names (its Initial Catalog)
+    /// when it does not exist yet, connecting to <c>master</c>; returns whether it created it. For a
+    /// fresh server (compose, a test instance); a production database is usually created by its
+    /// administrators, and the login then needs no CREATE DATABASE permission.
+    /// </summary>
+    public static async Task<bool> CreateSqlServerDatabaseIfMissingAsync(string connectionString, CancellationToken ct = default)
+    {
+        var target = new SqlConnectionStringBuilder(connectionString);
+        if (string.IsNullOrWhiteSpace(target.InitialCatalog))
+        {
+            throw new InvalidOperationException("The connection string names no database (Database= or Initial Catalog=).");
+        }
+
+        var master = new SqlConnectionStringBuilder(connectionString) { InitialCatalog = "master" };
+        await using var connection = new SqlConnection(master.ConnectionString);
+        await connection.OpenAsync(ct);
+        // The name cannot be a parameter of CREATE DATABASE; QUOTENAME makes it one identifier.
+        return await connection.ExecuteScalarAsync<int>(new CommandDefinition("""
+            IF DB_ID(@Name) IS NOT NULL SELECT 0
+            ELSE BEGIN
+              DECLARE @sql NVARCHAR(400) = N'CREATE DATABASE ' + QUOTENAME(@Name);
+              EXEC sp_executesql @sql;
+              SELECT 1;
+            END
+            """, new { Name = target.InitialCatalog }, cancellationToken: ct)) == 1;
     }
 
     private Task EnsureJournalAsync(DbConnection connection, CancellationToken ct) =>

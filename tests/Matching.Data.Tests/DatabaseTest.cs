@@ -30,6 +30,9 @@ public abstract class DatabaseTest(DatabaseEngine engine)
     /// <summary>The SQLite file of this test (SQLite only).</summary>
     protected string SqliteFile => Path.Combine(_folder ?? throw new InvalidOperationException("SQLite only."), "matching.db");
 
+    /// <summary>The connection string of this fixture's database (SQL Server only).</summary>
+    protected string SqlServerConnectionString => _sqlServerConnectionString ?? throw new InvalidOperationException("SQL Server only.");
+
     /// <summary>The folder this test may write files in (SQLite only).</summary>
     protected string Folder => _folder ?? throw new InvalidOperationException("SQLite only.");
 
