@@ -15,10 +15,12 @@ builder.AddApiKeyAuthentication();
 builder.AddRateLimits();
 builder.AddProblemResponses();
 builder.AddSwagger();
+builder.AddTelemetry();
 builder.Services.AddHealthChecks().AddMatchingChecks();
 
 var app = builder.Build();
 
+app.UseMetrics();
 app.UseProblemResponses();
 app.UseAuthentication();
 app.UseRateLimiter();
