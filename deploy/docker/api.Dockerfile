@@ -30,6 +30,7 @@ COPY --from=build /app ./
 ENV ASPNETCORE_ENVIRONMENT=Production \
     ASPNETCORE_HTTP_PORTS=8080 \
     DOTNET_EnableDiagnostics=0 \
+    Matching__Database__Engine=SqlServer \
     Matching__Demo__Enabled=false
 EXPOSE 8080
 # APP_UID (1654) is the non-root "app" user every .NET 8+ image defines.

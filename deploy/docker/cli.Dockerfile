@@ -22,6 +22,8 @@ RUN dotnet publish src/Matching.Cli/Matching.Cli.csproj -c Release --no-restore 
 FROM mcr.microsoft.com/dotnet/runtime:${DOTNET_VERSION} AS final
 WORKDIR /app
 COPY --from=build /app ./
+# A named volume mounted here starts with this owner, so the non-root user can write reports.
+RUN mkdir /reports && chown "$APP_UID" /reports
 ENV DOTNET_EnableDiagnostics=0 \
     Matching__Database__Engine=SqlServer
 USER $APP_UID
