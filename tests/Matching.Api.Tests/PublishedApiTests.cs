@@ -6,7 +6,7 @@ namespace Matching.Api.Tests;
 
 /// <summary>
 /// What `dotnet publish` of the API (the folder the image is made of) carries: no Development
-/// settings, no demo API key in any file.
+/// settings, no demo API key in any file, and a runtime configuration SqlClient can work in.
 /// </summary>
 public sealed class PublishedApiTests
 {
@@ -41,6 +41,10 @@ public sealed class PublishedApiTests
         {
             Assert.That(files.Select(Path.GetFileName), Does.Contain("Matching.Api.dll").And.Contain("appsettings.json"), "the folder is a real publish");
             Assert.That(files.Select(Path.GetFileName), Has.None.EqualTo("appsettings.Development.json"));
+            Assert.That(
+                (bool?)JsonNode.Parse(File.ReadAllText(Path.Combine(_output, "Matching.Api.runtimeconfig.json")))!["runtimeOptions"]!["configProperties"]?["System.Globalization.Invariant"],
+                Is.Not.True,
+                "SqlClient cannot open a connection in globalization-invariant mode");
             Assert.That(demoKeys, Has.Count.GreaterThan(0), "the demo keys were read");
             foreach (var file in files)
             {
