@@ -80,14 +80,33 @@ public sealed class ShortlistStore(MatchingDatabase db)
             foreach (var s in shortlists)
             {
                 var id = s.Id.ToString();
-                await ExecuteAsync(head, token, id, s.ClientId, s.Caller, s.CreatedAt.UtcDateTime, s.ModelVersion, s.FeatureSchema,
-                    s.Request.Goals.Count > 0 ? DomainJson.Name(s.Request.Goals[0]) : null,
-                    JsonSerializer.Serialize(s.Request, DomainJson.Options), JsonSerializer.Serialize(s.ExcludedBy, DomainJson.Options),
-                    s.Considered, s.Eligible);
-                foreach (var i in s.Items)
+                var h = head.Parameters;
+                h[0].Value = id;
+                h[1].Value = s.ClientId;
+                h[2].Value = s.Caller;
+                h[3].Value = s.CreatedAt.UtcDateTime;
+                h[4].Value = s.ModelVersion;
+                h[5].Value = s.FeatureSchema;
+                h[6].Value = s.Request.Goals.Count > 0 ? DomainJson.Name(s.Request.Goals[0]) : (object)DBNull.Value;
+                h[7].Value = JsonSerializer.Serialize(s.Request, DomainJson.Options);
+                h[8].Value = JsonSerializer.Serialize(s.ExcludedBy, DomainJson.Options);
+                h[9].Value = s.Considered;
+                h[10].Value = s.Eligible;
+                await head.ExecuteNonQueryAsync(token);
+                var p = item.Parameters;
+                p[0].Value = id;
+                for (var n = 0; n < s.Items.Count; n++)
                 {
-                    await ExecuteAsync(item, token, id, i.Position, i.TherapistId, i.Score, i.GoalsFit, i.TasksFit, i.BondFit,
-                        JsonSerializer.Serialize(i.Reasons, DomainJson.Options), FeatureText.Format(i.Features));
+                    var i = s.Items[n];
+                    p[1].Value = i.Position;
+                    p[2].Value = i.TherapistId;
+                    p[3].Value = i.Score;
+                    p[4].Value = i.GoalsFit;
+                    p[5].Value = i.TasksFit;
+                    p[6].Value = i.BondFit;
+                    p[7].Value = JsonSerializer.Serialize(i.Reasons, DomainJson.Options);
+                    p[8].Value = FeatureText.Format(i.Features);
+                    await item.ExecuteNonQueryAsync(token);
                 }
             }
 
@@ -109,16 +128,6 @@ public sealed class ShortlistStore(MatchingDatabase db)
         }
 
         return command;
-    }
-
-    private static Task<int> ExecuteAsync(DbCommand command, CancellationToken ct, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-        {
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
-        }
-
-        return command.ExecuteNonQueryAsync(ct);
     }
 
     private const string SelectShortlist = """

@@ -70,7 +70,7 @@ public static class SimulatedHistory
                 PairFeatures.Compute(client, candidate, features);
                 scorer.Score(features, 1, scores);
                 scorer.Contributions(features, contributions);
-                var fit = Matcher.Explain(client, candidate, features, contributions, scorer);
+                var fit = Matcher.Explain(client, candidate, contributions, scorer);
                 items.Add(new ShortlistItem(item.Position, item.TherapistId, scores[0], fit.Goals, fit.Tasks, fit.Bond, fit.Reasons, features.ToArray()));
             }
 

@@ -157,6 +157,70 @@ public class MatchingDatabaseTests() : DatabaseTest(DatabaseEngine.Sqlite)
         Assert.That(await CountAsync("therapist"), Is.Zero);
     }
 
+    [Test]
+    public async Task Every_connection_overwrites_deleted_content_with_zeros()
+    {
+        const string SecureDelete = "PRAGMA secure_delete";
+
+        var reading = await Db.RunAsync((c, ct) => c.ExecuteScalarAsync<int>(new CommandDefinition(SecureDelete, cancellationToken: ct)), default);
+        var writing = await Db.InTransactionAsync((c, tx, ct) => c.ExecuteScalarAsync<int>(new CommandDefinition(SecureDelete, transaction: tx, cancellationToken: ct)), default);
+        await using var opened = Db.DataSource.CreateConnection();
+        opened.Open();
+        var openedByHand = await opened.ExecuteScalarAsync<int>(SecureDelete);
+
+        Assert.That(new[] { reading, writing, openedByHand }, Has.All.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Log_truncation_waits_for_a_reader_that_still_uses_the_log_then_empties_it()
+    {
+        await ExecuteAsync("INSERT INTO erasure_log (erased_at, caller, rows_erased) VALUES ('2026-01-01', 'test', 1)");
+        using var reader = HoldReadSnapshot();
+        var wal = new FileInfo(SqliteFile + "-wal");
+
+        var truncation = Db.TruncateLogAsync();
+        await Task.Delay(300);
+        var whileReading = truncation.IsCompleted;
+        wal.Refresh();
+        var bytesWhileReading = wal.Length;
+        reader.Execute("COMMIT TRANSACTION");
+        var truncated = await truncation;
+        wal.Refresh();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(whileReading, Is.False, "still trying while the reader uses the log");
+            Assert.That(bytesWhileReading, Is.Positive);
+            Assert.That(truncated, Is.True);
+            Assert.That(wal.Length, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Log_truncation_gives_up_after_its_patience_and_says_so()
+    {
+        var db = CreateDatabase(o => o.CheckpointPatience = TimeSpan.FromMilliseconds(200));
+        await ExecuteAsync("INSERT INTO erasure_log (erased_at, caller, rows_erased) VALUES ('2026-01-01', 'test', 1)");
+        using var reader = HoldReadSnapshot();
+        var clock = Stopwatch.StartNew();
+
+        var truncated = await db.TruncateLogAsync();
+
+        Assert.That(truncated, Is.False);
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        Assert.That(new FileInfo(SqliteFile + "-wal").Length, Is.Positive);
+    }
+
+    /// <summary>An open connection in a read transaction that has read from the log, until disposed.</summary>
+    private SqliteConnection HoldReadSnapshot()
+    {
+        var connection = new SqliteConnection($"Data Source={SqliteFile};Pooling=False");
+        connection.Open();
+        connection.Execute("BEGIN DEFERRED");
+        connection.ExecuteScalar<int>("SELECT COUNT(*) FROM erasure_log");
+        return connection;
+    }
+
     private MatchingDatabase BusyWriter(int maxRetries) => CreateDatabase(o =>
     {
         o.ConnectionString = $"Data Source={SqliteFile};Default Timeout=1";

@@ -79,7 +79,7 @@ public sealed class RequestErrors
             return;
         }
 
-        if (values.Distinct().Count() != values.Count)
+        if (Repeats(values))
         {
             Add(field, $"{field} must not repeat an item.");
         }
@@ -95,6 +95,30 @@ public sealed class RequestErrors
                 item?.Invoke($"{field}[{i}]", values[i]);
             }
         }
+    }
+
+    // A match request's lists hold a handful of items: comparing pairs costs less than a set per
+    // request. Long lists (an import) use a set.
+    private static bool Repeats<T>(IReadOnlyList<T> values)
+    {
+        if (values.Count > 16)
+        {
+            return values.Distinct().Count() != values.Count;
+        }
+
+        var comparer = EqualityComparer<T>.Default;
+        for (var i = 1; i < values.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                if (comparer.Equals(values[i], values[j]))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A pseudonymous id: 1-64 letters, digits, hyphens or underscores. Never a name or an e-mail address.</summary>

@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -25,7 +26,16 @@ public static class DomainJson
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions());
 
     /// <summary>The camelCase name of an enum value, as it appears in JSON.</summary>
-    public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+    public static string Name<T>(T value) where T : struct, Enum =>
+        Names<T>.Of.TryGetValue(value, out var name) ? name : JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    // Each named member's JSON name, made once.
+    private static class Names<T>
+        where T : struct, Enum
+    {
+        public static readonly Dictionary<T, string> Of = Enum.GetValues<T>().Distinct()
+            .ToDictionary(v => v, v => JsonNamingPolicy.CamelCase.ConvertName(v.ToString()));
+    }
 
     /// <summary>The allowed names of an enum, as they appear in JSON.</summary>
     public static IReadOnlyList<string> AllowedNames(Type enumType)
@@ -51,6 +61,8 @@ public static class DomainJson
         private static readonly Dictionary<string, T> ByName = Enum.GetValues<T>()
             .Where(v => !IsFlags || Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) != 0)
             .ToDictionary(v => JsonNamingPolicy.CamelCase.ConvertName(v.ToString()), v => v, StringComparer.OrdinalIgnoreCase);
+
+        private static readonly Dictionary<string, T>.AlternateLookup<ReadOnlySpan<char>> BySpan = ByName.GetAlternateLookup<ReadOnlySpan<char>>();
 
         private static readonly string Allowed = string.Join(", ", ByName.Keys);
 
@@ -78,25 +90,54 @@ public static class DomainJson
                 throw new JsonException($"Expected one of: {Allowed}.");
             }
 
+            // The usual case, a short unescaped name, is looked up without making a string.
+            if (!reader.HasValueSequence && !reader.ValueIsEscaped && reader.ValueSpan.Length <= 64)
+            {
+                Span<char> chars = stackalloc char[64];
+                if (BySpan.TryGetValue(chars[..reader.CopyString(chars)], out var found))
+                {
+                    return found;
+                }
+            }
+
             var text = reader.GetString()!;
             return ByName.TryGetValue(text, out var value)
                 ? value
                 : throw new JsonException($"'{Truncate(text)}' is not one of: {Allowed}.");
         }
 
+        // Names encoded once: every stored request writes its enums, so writing one must not
+        // format or box (Write was a measurable share of a match's allocations).
+        private static readonly Dictionary<T, JsonEncodedText> NameOf = Names<T>.Of.ToDictionary(p => p.Key, p => JsonEncodedText.Encode(p.Value));
+        private static readonly (long Bits, JsonEncodedText Name)[] Flags = ByName
+            .Select(p => (Convert.ToInt64(p.Value, System.Globalization.CultureInfo.InvariantCulture), JsonEncodedText.Encode(p.Key))).ToArray();
+
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
         {
             if (!IsFlags)
             {
-                writer.WriteStringValue(JsonNamingPolicy.CamelCase.ConvertName(value.ToString()));
+                if (NameOf.TryGetValue(value, out var name))
+                {
+                    writer.WriteStringValue(name);
+                }
+                else
+                {
+                    writer.WriteStringValue(JsonNamingPolicy.CamelCase.ConvertName(value.ToString()));
+                }
+
                 return;
             }
 
-            var bits = Convert.ToInt64(value, System.Globalization.CultureInfo.InvariantCulture);
-            writer.WriteStartArray();
-            foreach (var (name, flag) in ByName)
+            var bits = Unsafe.SizeOf<T>() switch
             {
-                var f = Convert.ToInt64(flag, System.Globalization.CultureInfo.InvariantCulture);
+                1 => Unsafe.BitCast<T, byte>(value),
+                2 => Unsafe.BitCast<T, ushort>(value),
+                4 => Unsafe.BitCast<T, uint>(value),
+                _ => (long)Unsafe.BitCast<T, ulong>(value),
+            };
+            writer.WriteStartArray();
+            foreach (var (f, name) in Flags)
+            {
                 if ((bits & f) == f)
                 {
                     writer.WriteStringValue(name);
@@ -108,8 +149,17 @@ public static class DomainJson
 
         public override T ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadOne(ref reader);
 
-        public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
-            writer.WritePropertyName(JsonNamingPolicy.CamelCase.ConvertName(value.ToString()));
+        public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options)
+        {
+            if (NameOf.TryGetValue(value, out var name))
+            {
+                writer.WritePropertyName(name);
+            }
+            else
+            {
+                writer.WritePropertyName(JsonNamingPolicy.CamelCase.ConvertName(value.ToString()));
+            }
+        }
 
         private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "…";
     }

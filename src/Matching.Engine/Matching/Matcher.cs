@@ -91,7 +91,7 @@ public static class Matcher
                 var row = features.AsSpan(i * n, n);
                 var candidate = directory.Entry(slots[i]).Candidate;
                 model.Contributions(row, contributions);
-                ranked[p] = new RankedTherapist(candidate.Profile, p + 1, scores[i], Explain(client, candidate, row, contributions, model), row.ToArray());
+                ranked[p] = new RankedTherapist(candidate.Profile, p + 1, scores[i], Explain(client, candidate, contributions, model), row.ToArray());
             }
 
             var excludedBy = new Dictionary<Constraint, int>(HardConstraintFilter.ConstraintCount);
@@ -149,8 +149,8 @@ public static class Matcher
         return c != 0 ? c > 0 : string.CompareOrdinal(directory.Entry(slots[a]).Candidate.Profile.Id, directory.Entry(slots[b]).Candidate.Profile.Id) < 0;
     }
 
-    /// <summary>Per-pillar fit from a model's contributions, and reasons from the features.</summary>
-    public static FitExplanation Explain(ClientPreferences client, Candidate candidate, ReadOnlySpan<float> row, ReadOnlySpan<double> contributions, IRankingModel model)
+    /// <summary>Per-pillar fit from a model's contributions, and reasons from what the client stated and the therapist published.</summary>
+    public static FitExplanation Explain(ClientPreferences client, Candidate candidate, ReadOnlySpan<double> contributions, IRankingModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         Span<double> byGroup = stackalloc double[GroupCount];
@@ -160,7 +160,7 @@ public static class Matcher
         }
 
         return new FitExplanation(
-            Fit(byGroup, FeatureGroup.Goals, model), Fit(byGroup, FeatureGroup.Tasks, model), Fit(byGroup, FeatureGroup.Bond, model), Reasons.For(client, candidate, row));
+            Fit(byGroup, FeatureGroup.Goals, model), Fit(byGroup, FeatureGroup.Tasks, model), Fit(byGroup, FeatureGroup.Bond, model), Reasons.For(client, candidate));
     }
 
     private static readonly int GroupCount = Enum.GetValues<FeatureGroup>().Length;

@@ -3,33 +3,34 @@ using Matching.Engine.Domain;
 namespace Matching.Engine.Matching;
 
 /// <summary>
-/// Plain-word reasons a therapist fits (or does not) a client, built from the same features the
-/// model sees, so a reason is never about something the model was not shown. Reasons mention
-/// only what the client stated and what the therapist published.
+/// Plain-word reasons a therapist fits (or does not) a client, built from the same facts the
+/// model's features are computed from, so a reason is never about something the model was not
+/// shown. Reasons mention only what the client stated and what the therapist published, and a
+/// reason that says "as you asked" names a preference the client stated on that side.
 /// </summary>
 public static class Reasons
 {
     private const int MaxReasons = 5;
 
     /// <summary>Reasons for one pair, positive ones first.</summary>
-    public static IReadOnlyList<string> For(ClientPreferences client, Candidate candidate, ReadOnlySpan<float> row)
+    public static IReadOnlyList<string> For(ClientPreferences client, Candidate candidate)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(candidate);
         var t = candidate.Profile;
-        var good = new List<string>();
-        var bad = new List<string>();
+        var good = new List<string>(MaxReasons + 2);
+        var bad = new List<string>(4);
 
         if (client.Goals.Count > 0)
         {
             var first = client.Goals[0];
             if (t.Specialties.Contains(first))
             {
-                good.Add($"specialises in your first goal: {Words(first)}");
+                good.Add(Phrase(FirstGoalListed, first, static g => $"specialises in your first goal: {Words(g)}"));
             }
             else
             {
-                bad.Add($"does not list your first goal ({Words(first)}) as a specialty");
+                bad.Add(Phrase(FirstGoalNotListed, first, static g => $"does not list your first goal ({Words(g)}) as a specialty"));
             }
 
             string? others = null;
@@ -60,18 +61,18 @@ public static class Reasons
 
                 if (t.Modalities.Contains(p.Modality))
                 {
-                    good.Add($"offers {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
+                    good.Add(Phrase(Offers, p, static p => $"offers {Words(p.Modality)}, which you preferred {Words(p.Strength)}"));
                 }
                 else if (p.Strength >= PreferenceStrength.Moderate)
                 {
-                    bad.Add($"does not offer {Words(p.Modality)}, which you preferred {Words(p.Strength)}");
+                    bad.Add(Phrase(DoesNotOffer, p, static p => $"does not offer {Words(p.Modality)}, which you preferred {Words(p.Strength)}"));
                 }
             }
         }
 
-        AddStyle(good, bad, row[PairFeatures.Index.DirectivenessFit], client.Style.Directiveness, t.Style.Directiveness, "follows your lead", "leads sessions actively");
-        AddStyle(good, bad, row[PairFeatures.Index.StructureFit], client.Style.Structure, t.Style.Structure, "keeps sessions open and exploratory", "keeps sessions structured");
-        AddStyle(good, bad, row[PairFeatures.Index.ChallengeFit], client.Style.Challenge, t.Style.Challenge, "offers warm support", "offers gentle challenge");
+        AddStyle(good, bad, client.Style.Directiveness, t.Style.Directiveness, DirectivenessWords);
+        AddStyle(good, bad, client.Style.Structure, t.Style.Structure, StructureWords);
+        AddStyle(good, bad, client.Style.Challenge, t.Style.Challenge, ChallengeWords);
 
         if (client.Languages.Count > 0 && client.Languages[0] != "en" && t.Languages.Contains(client.Languages[0]))
         {
@@ -123,16 +124,34 @@ public static class Reasons
             good.Add($"clients report a strong working alliance ({track.Ratings} ratings)");
         }
 
-        if (good.Count < MaxReasons)
+        for (var i = 0; i < bad.Count && good.Count < MaxReasons; i++)
         {
-            good.AddRange(bad.Take(MaxReasons - good.Count));
+            good.Add(bad[i]);
         }
-        else if (good.Count > MaxReasons)
+
+        if (good.Count > MaxReasons)
         {
             good.RemoveRange(MaxReasons, good.Count - MaxReasons);
         }
 
         return good;
+    }
+
+    // The fixed phrases, made once per value rather than formatted again for every item of every
+    // shortlist (the match path's largest allocation before). A value outside the table (not a
+    // named member) is formatted as before.
+    private static readonly string?[] FirstGoalListed = new string?[Enum.GetValues<Goal>().Length];
+    private static readonly string?[] FirstGoalNotListed = new string?[Enum.GetValues<Goal>().Length];
+    private static readonly string?[] Offers = new string?[Enum.GetValues<Modality>().Length * 4];
+    private static readonly string?[] DoesNotOffer = new string?[Enum.GetValues<Modality>().Length * 4];
+
+    private static string Phrase(string?[] table, Goal goal, Func<Goal, string> make) =>
+        (uint)goal < (uint)table.Length ? table[(int)goal] ??= make(goal) : make(goal);
+
+    private static string Phrase(string?[] table, ModalityPreference p, Func<ModalityPreference, string> make)
+    {
+        var slot = ((int)p.Modality * 4) + (int)p.Strength;
+        return (uint)p.Modality < (uint)(table.Length / 4) && (uint)p.Strength < 4u ? table[slot] ??= make(p) : make(p);
     }
 
     // The client's tags the therapist lists as competence or lived experience, comma-separated, or null.
@@ -151,26 +170,76 @@ public static class Reasons
         return shared;
     }
 
-    private static void AddStyle(List<string> good, List<string> bad, float fit, double? wanted, double actual, string lowWords, string highWords)
+    // A style value within this distance of 0.5 states no side: a client there asked for neither
+    // end, a therapist there is neither. 0.5 is the neutral point of every style axis.
+    private const double NeutralBand = 0.1;
+
+    /// <summary>
+    /// A style reason names the client's preference only when the client stated one on a side of
+    /// the axis, and describes the therapist only when the therapist is clearly on a side: the
+    /// same side is "as you asked", the other side "unlike what you asked". How close the two
+    /// values are (the model's fit feature) does not decide the words: a neutral client close to
+    /// an active therapist did not ask for one.
+    /// </summary>
+    private static void AddStyle(List<string> good, List<string> bad, double? wanted, double actual, StyleWords words)
     {
-        if (wanted is null)
+        if (Side(wanted) is not { } asked || Side(actual) is not { } offered)
         {
             return;
         }
 
-        var words = actual < 0.5 ? lowWords : highWords;
-        if (fit >= 0.75)
+        if (offered == asked)
         {
-            good.Add($"{words}, as you asked");
+            good.Add(offered ? words.HighAsked : words.LowAsked);
         }
-        else if (fit < 0.5)
+        else
         {
-            bad.Add($"{words}, unlike what you asked");
+            bad.Add(offered ? words.HighUnlike : words.LowUnlike);
         }
     }
 
+    // A style axis's four phrases, made once.
+    private sealed record StyleWords(string LowAsked, string LowUnlike, string HighAsked, string HighUnlike)
+    {
+        public static StyleWords Of(string low, string high) =>
+            new($"{low}, as you asked", $"{low}, unlike what you asked", $"{high}, as you asked", $"{high}, unlike what you asked");
+    }
+
+    private static readonly StyleWords DirectivenessWords = StyleWords.Of("follows your lead", "leads sessions actively");
+    private static readonly StyleWords StructureWords = StyleWords.Of("keeps sessions open and exploratory", "keeps sessions structured");
+    private static readonly StyleWords ChallengeWords = StyleWords.Of("offers warm support", "offers gentle challenge");
+
+    // True for the high end of a style axis, false for the low end, null for neither.
+    private static bool? Side(double? value) => value switch
+    {
+        >= 0.5 + NeutralBand => true,
+        <= 0.5 - NeutralBand => false,
+        _ => null,
+    };
+
     /// <summary>A goal in plain words.</summary>
-    public static string Words(Goal goal) => goal switch
+    public static string Words(Goal goal) => (uint)goal < (uint)GoalWords.Length ? GoalWords[(int)goal] : GoalWordsOf(goal);
+
+    /// <summary>A modality in plain words.</summary>
+    public static string Words(Modality modality) => (uint)modality < (uint)ModalityWords.Length ? ModalityWords[(int)modality] : ModalityWordsOf(modality);
+
+    private static readonly string[] GoalWords = ByValue<Goal>(GoalWordsOf);
+    private static readonly string[] ModalityWords = ByValue<Modality>(ModalityWordsOf);
+
+    private static string[] ByValue<T>(Func<T, string> words)
+        where T : struct, Enum
+    {
+        var values = Enum.GetValues<T>();
+        var table = new string[values.Max(v => Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)) + 1];
+        foreach (var v in values)
+        {
+            table[Convert.ToInt32(v, System.Globalization.CultureInfo.InvariantCulture)] = words(v);
+        }
+
+        return table;
+    }
+
+    private static string GoalWordsOf(Goal goal) => goal switch
     {
         Goal.Ocd => "OCD",
         Goal.WorkStress => "work stress",
@@ -181,8 +250,7 @@ public static class Reasons
         _ => goal.ToString().ToLowerInvariant(),
     };
 
-    /// <summary>A modality in plain words.</summary>
-    public static string Words(Modality modality) => modality switch
+    private static string ModalityWordsOf(Modality modality) => modality switch
     {
         Modality.Cbt or Modality.Dbt or Modality.Act or Modality.Emdr => modality.ToString().ToUpperInvariant(),
         Modality.PersonCentred => "person-centred therapy",
@@ -203,6 +271,8 @@ public static class Reasons
 
     private static string Words(Gender gender) => gender switch
     {
+        Gender.Woman => "woman",
+        Gender.Man => "man",
         Gender.NonBinary => "non-binary therapist",
         _ => gender.ToString().ToLowerInvariant(),
     };

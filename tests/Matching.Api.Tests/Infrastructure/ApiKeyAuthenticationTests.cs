@@ -33,6 +33,7 @@ public sealed class ApiKeyAuthenticationTests
         ("POST", "/v1/therapists/t-cbt-ny/deactivate", Role.Data),
         ("POST", "/v1/therapists/import", Role.Data),
         ("DELETE", "/v1/clients/c-nobody", Role.Data),
+        ("GET", "/v1/vocabularies", Role.Directory),
     ];
 
     private static IEnumerable<TestCaseData> EndpointCases() =>
@@ -132,5 +133,34 @@ public sealed class RateLimitTests
         Assert.That((await data.GetAsync("/v1/therapists")).StatusCode, Is.EqualTo(HttpStatusCode.OK), "another key has its own bucket");
         var problem = JsonNode.Parse(await limited.Content.ReadAsStringAsync())!;
         Assert.That((int)problem["status"]!, Is.EqualTo(429));
+    }
+
+    [Test]
+    public async Task Health_probes_are_never_rate_limited_even_when_their_address_is()
+    {
+        using var factory = new MatchingApiFactory(settings: new Dictionary<string, string>
+        {
+            ["Matching:RateLimit:PermitsPerSecond"] = "1",
+            ["Matching:RateLimit:Burst"] = "3",
+        });
+        using var wrongKey = factory.CreateClient();
+        wrongKey.DefaultRequestHeaders.Add("X-Api-Key", "not-a-key-of-this-service");
+        using var probe = factory.CreateClient();
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            statuses.Add((await wrongKey.GetAsync("/v1/therapists")).StatusCode);
+        }
+
+        var probes = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            probes.Add((await probe.GetAsync("/health/live")).StatusCode);
+            probes.Add((await probe.GetAsync("/health/ready")).StatusCode);
+        }
+
+        Assert.That(statuses, Has.Some.EqualTo(HttpStatusCode.TooManyRequests), "the address's anonymous bucket is empty");
+        Assert.That(probes, Is.All.EqualTo(HttpStatusCode.OK));
     }
 }

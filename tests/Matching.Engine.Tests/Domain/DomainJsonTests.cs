@@ -192,4 +192,39 @@ public class DomainJsonTests
     {
         Assert.That(DomainJson.Name(modality), Is.EqualTo(expected));
     }
+
+    [Test]
+    public void Every_member_is_written_and_read_by_its_camelCase_name_as_a_value_and_as_a_key()
+    {
+        Assert.Multiple(() =>
+        {
+            foreach (var modality in Enum.GetValues<Modality>())
+            {
+                var name = JsonNamingPolicy.CamelCase.ConvertName(modality.ToString());
+                Assert.That(JsonSerializer.Serialize(modality, DomainJson.Options), Is.EqualTo($"\"{name}\""));
+                Assert.That(JsonSerializer.Deserialize<Modality>($"\"{name.ToUpperInvariant()}\"", DomainJson.Options), Is.EqualTo(modality));
+                Assert.That(DomainJson.Name(modality), Is.EqualTo(name));
+            }
+
+            foreach (var constraint in Enum.GetValues<Constraint>())
+            {
+                var name = JsonNamingPolicy.CamelCase.ConvertName(constraint.ToString());
+                var json = JsonSerializer.Serialize(new Dictionary<Constraint, int> { [constraint] = 1 }, DomainJson.Options);
+                Assert.That(json, Is.EqualTo($"{{\"{name}\":1}}"));
+                Assert.That(JsonSerializer.Deserialize<Dictionary<Constraint, int>>(json, DomainJson.Options)!.Keys, Is.EqualTo(new[] { constraint }));
+            }
+        });
+    }
+
+    [Test]
+    public void An_escaped_name_and_an_undefined_value_keep_their_meaning()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(JsonSerializer.Deserialize<Modality>("\"\\u0063bt\"", DomainJson.Options), Is.EqualTo(Modality.Cbt));
+            Assert.That(JsonSerializer.Serialize((Modality)99, DomainJson.Options), Is.EqualTo("\"99\""));
+            Assert.That(JsonSerializer.Serialize(Availability.WeekdayDaytime | Availability.Weekend, DomainJson.Options),
+                Is.EqualTo("""["weekdayDaytime","weekend"]"""));
+        });
+    }
 }
