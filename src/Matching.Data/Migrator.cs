@@ -1,9 +1,11 @@
 using System.Data;
+using System.Data.Common;
 using System.Runtime.ExceptionServices;
 using Dapper;
 using DbUp;
 using DbUp.Engine;
 using DbUp.Engine.Transactions;
+using DbUp.Sqlite.Helpers;
 using Microsoft.Data.SqlClient;
 
 namespace Matching.Data;
@@ -70,8 +72,11 @@ public sealed class Migrator(MatchingDatabase database)
         await database.Retry.ExecuteAsync(token =>
         {
             token.ThrowIfCancellationRequested();
-            // DbUp is synchronous; the upgrade runs once per process start or `db migrate`.
-            var result = Upgrader(clock).PerformUpgrade();
+            // DbUp is synchronous; the upgrade runs once per process start or `db migrate`. On
+            // SQLite it runs on a connection of our data source, so every pragma the data source
+            // sets on its connections (secure_delete) holds for migrations too.
+            using var sqlite = database.Engine == DatabaseEngine.Sqlite ? database.DataSource.OpenConnection() : null;
+            var result = Upgrader(clock, sqlite).PerformUpgrade();
             done.AddRange(result.Scripts.Select(s => Migrations.Single(m => m.Name == s.Name)));
             if (!result.Successful)
             {
@@ -83,11 +88,10 @@ public sealed class Migrator(MatchingDatabase database)
         return done;
     }
 
-    private UpgradeEngine Upgrader(TimeProvider clock)
+    private UpgradeEngine Upgrader(TimeProvider clock, DbConnection? sqlite)
     {
-        var connectionString = database.DataSource.ConnectionString;
         var to = DeployChanges.To;
-        var builder = database.Engine == DatabaseEngine.Sqlite ? to.SqliteDatabase(connectionString) : to.SqlDatabase(connectionString);
+        var builder = sqlite is not null ? to.SqliteDatabase(new SharedConnection(sqlite)) : to.SqlDatabase(database.DataSource.ConnectionString);
         return builder
             .WithScripts(Migrations.Select(m => new SqlScript(m.Name, m.Sql)))
             .WithTransactionPerScript()

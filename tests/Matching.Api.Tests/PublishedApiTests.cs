@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Matching.Api.Tests;
@@ -55,7 +56,7 @@ public sealed class PublishedApiTests
     }
 
     private static List<string> DemoKeys(string developmentSettings) =>
-        JsonNode.Parse(File.ReadAllText(developmentSettings))!["Matching"]!["ApiKeys"]!.AsArray()
+        JsonNode.Parse(File.ReadAllText(developmentSettings), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true })!["Matching"]!["ApiKeys"]!.AsArray()
             .Select(k => (string)k!["Key"]!).ToList();
 
     private static string RepositoryRoot()
