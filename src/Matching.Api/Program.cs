@@ -18,6 +18,7 @@ builder.AddApiKeyAuthentication();
 builder.AddRateLimits();
 builder.AddProblemResponses();
 builder.AddSwagger();
+builder.AddTelemetry();
 builder.Services.AddHealthChecks().AddMatchingChecks();
 
 var app = builder.Build();
@@ -26,6 +27,7 @@ if (!app.ConfigurationIsValid())
     return 1;
 }
 
+app.UseMetrics();
 app.UseProblemResponses();
 app.UseIntakePage();
 app.UseAuthentication();
