@@ -42,6 +42,9 @@ internal static class XgboostComparison
             case "score":
                 ScoreOnly(Required(options, "model"), Required(options, "synth"));
                 return 0;
+            case "serve":
+                Serve(Required(options, "db"));
+                return 0;
             default:
                 Console.Error.WriteLine("usage: compare generate --out DIR | compare run --ltr DIR --synth DIR --xgb DIR [--l2 1] [--seeds 5]");
                 return 2;
@@ -242,6 +245,48 @@ internal static class XgboostComparison
         Console.WriteLine($"{data.Rows} x {features}: raw features {data.Features.Length * 4L / (1 << 20)} MiB; peak working set "
             + $"{afterData / (1 << 20)} MiB after generating, {process.PeakWorkingSet64 / (1 << 20)} MiB after training {model.TreeCount} trees "
             + $"({clock.Elapsed.TotalSeconds:F1}s)");
+    }
+
+    /// <summary>
+    /// The served path of every model in a registry (after <c>matching train</c> fitted several
+    /// trainers on one history): ns per candidate of <see cref="Engine.Learning.LearnedRankingModel"/>'s
+    /// Score and ScoreCandidates (keep 10 of 50) on the history's logged feature rows, with ratios
+    /// to the engine's own LambdaMART measured in the same process.
+    /// </summary>
+    private static void Serve(string dbFile)
+    {
+        var db = new Matching.Data.MatchingDatabase(new Matching.Data.DatabaseOptions { Engine = Matching.Data.DatabaseEngine.Sqlite, ConnectionString = $"Data Source={dbFile}" });
+        var store = new Matching.Data.ModelStore(db, TimeProvider.System);
+        var feedback = new Matching.Data.FeedbackStore(db);
+        var pairs = feedback.LabeledPairsAsync(DateTimeOffset.UtcNow).GetAwaiter().GetResult();
+        const int Rows = 50 * 400;
+        var features = pairs.Take(Rows).SelectMany(p => p.Features).ToArray();
+        var rows = features.Length / Engine.Matching.PairFeatures.Count;
+        var results = new List<(string Name, int Trees, double Score, double TopK)>();
+        foreach (var record in store.ListAsync().GetAwaiter().GetResult())
+        {
+            var model = Engine.Learning.LearnedRankingModel.LoadValidated(store.ArtifactAsync(record.Version).GetAwaiter().GetResult()!, record.Version);
+            var scores = new double[rows];
+            var score = BestTime(() => model.Score(features, rows, scores)) * 1e9 / rows;
+            var survivors = new int[50];
+            var block = new double[50];
+            var topK = BestTime(() =>
+            {
+                for (var q = 0; q + 50 <= rows; q += 50)
+                {
+                    model.ScoreCandidates(features.AsSpan(q * Engine.Matching.PairFeatures.Count, 50 * Engine.Matching.PairFeatures.Count), 50, 10, block, survivors);
+                }
+            }) * 1e9 / rows;
+            results.Add(($"{record.Kind} ({record.Library})", model.Model.TreeCount, score, topK));
+        }
+
+        var anchor = results.FirstOrDefault(r => r.Name.StartsWith("lambdamart", StringComparison.Ordinal));
+        Console.WriteLine($"| model | trees | Score ns/candidate | ScoreCandidates (10 of 50) ns/candidate |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var r in results)
+        {
+            Console.WriteLine($"| {r.Name} | {r.Trees} | {r.Score:F0} ({r.Score / anchor.Score:F2}x) | {r.TopK:F0} ({r.TopK / anchor.TopK:F2}x) |");
+        }
     }
 
     /// <summary>Times a saved model on the synthetic candidates (for iterating on the scorer).</summary>

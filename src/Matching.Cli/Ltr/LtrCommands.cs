@@ -120,7 +120,8 @@ internal static class LtrCommands
                     EarlyStoppingRounds = options.EarlyStoppingRounds,
                     Seed = options.Seed,
                     Threads = options.Threads,
-                    Gains = [.. Enumerable.Range(0, 32).Select(g => g < 31 ? (1 << g) - 1 : int.MaxValue).Take(1 + (int)trainSet.Labels.Max())],
+                    // 2^label − 1 for every label present, and at least five levels (FastTree's minimum).
+                    Gains = [.. Enumerable.Range(0, 31).Select(g => (1 << g) - 1).Take(Math.Max(5, 1 + (int)trainSet.Labels.Max()))],
                 };
 
                 // LETOR rows are public data, so real rows serve as probes of the export.
