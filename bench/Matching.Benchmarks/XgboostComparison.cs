@@ -277,6 +277,9 @@ internal static class XgboostComparison
                     model.ScoreCandidates(features.AsSpan(q * Engine.Matching.PairFeatures.Count, 50 * Engine.Matching.PairFeatures.Count), 50, 10, block, survivors);
                 }
             }) * 1e9 / rows;
+            var inputs = model.PriorFeature ? Engine.Learning.LearnedRankingModel.AppendPrior(features, rows) : features;
+            var treesOnly = BestTime(() => model.Model.Score(inputs, rows, scores)) * 1e9 / rows;
+            Console.Error.WriteLine($"{record.Version}: trees alone {treesOnly:F0} ns/candidate");
             results.Add(($"{record.Kind} ({record.Library})", model.Model.TreeCount, score, topK));
         }
 
