@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""XGBoost's side of bench/compare-xgboost.sh.
+"""XGBoost's side of bench/compare-rankers.sh.
 
 Trains and times XGBoost with the settings the comparison fixes, writes its predictions so the
 C# side scores both with one NDCG implementation, and times its predictor. Prints nothing but

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Running;
 using Matching.Benchmarks;
 
-// `compare ...` is the C# side of bench/compare-xgboost.sh; anything else goes to BenchmarkDotNet.
+// `compare ...` is the C# side of bench/compare-rankers.sh; anything else goes to BenchmarkDotNet.
 if (args is ["compare", .. var rest])
 {
     return XgboostComparison.Run(rest);

@@ -2,11 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Matching.Engine.Ranking;
+using Matching.Training;
+using Matching.Training.MlNet;
 
 namespace Matching.Benchmarks;
 
 /// <summary>
-/// The C# side of <c>bench/compare-xgboost.sh</c>:
+/// The C# side of <c>bench/compare-rankers.sh</c>:
 /// <c>compare generate --out DIR</c> writes the synthetic set, and
 /// <c>compare run --ltr DIR --synth DIR --xgb DIR</c> trains, times and scores our LambdaMART with
 /// the same settings as bench/xgb_side.py, evaluates both sides' predictions with one NDCG
@@ -39,6 +41,9 @@ internal static class XgboostComparison
                 return 0;
             case "score":
                 ScoreOnly(Required(options, "model"), Required(options, "synth"));
+                return 0;
+            case "serve":
+                Serve(Required(options, "db"));
                 return 0;
             default:
                 Console.Error.WriteLine("usage: compare generate --out DIR | compare run --ltr DIR --synth DIR --xgb DIR [--l2 1] [--seeds 5]");
@@ -125,6 +130,9 @@ internal static class XgboostComparison
         Console.WriteLine();
         Console.WriteLine($"LambdaMART (Matching.Engine) vs XGBoost {xgb.GetProperty("xgboost_version").GetString()} — 1 thread each, lambda {l2.ToString(CultureInfo.InvariantCulture)}");
         table.Print();
+        MlNetRows(ltrTrain, ltrTest, synthTrain, synthTest, candidates, rows, seeds, l2, ourNdcg, ourSynthNdcg, ourSeconds, at100, ourScoreSeconds, big.TreeCount,
+            xgbNdcg, xgbSynthNdcg, xgbLtrSeconds, xgb.GetProperty("synth_train_seconds_100").GetDouble(), xgbScoreSeconds);
+
         Console.WriteLine();
         Console.WriteLine("Targets:");
         Target($"NDCG@10 on rank.test >= XGBoost ({ourNdcg:F4} vs {xgbNdcg:F4})", ourNdcg >= xgbNdcg);
@@ -132,6 +140,95 @@ internal static class XgboostComparison
         Target($"training no slower on synthetic ({at100:F2}s vs {xgb.GetProperty("synth_train_seconds_100").GetDouble():F2}s)", at100 <= xgb.GetProperty("synth_train_seconds_100").GetDouble());
         Target($"scoring >= 2x faster than XGBoost ({xgbScoreSeconds / ourScoreSeconds:F2}x)", xgbScoreSeconds / ourScoreSeconds >= 2);
         Target($"scoring <= 3 ns per node visit ({ourScoreSeconds * 1e9 / ourVisits:F2} ns)", ourScoreSeconds * 1e9 / ourVisits <= 3);
+    }
+
+    /// <summary>
+    /// ML.NET's LightGBM and FastTree on the same sets with the same settings (one thread), their
+    /// exported trees scored by the engine and by ML.NET's own Transform, next to the engine's
+    /// LambdaMART and XGBoost: one table, times also as ratios to the engine's own in this run.
+    /// </summary>
+    private static void MlNetRows(RankingDataset ltrTrain, RankingDataset ltrTest, RankingDataset synthTrain, RankingDataset synthTest,
+        float[] candidates, int rows, int seeds, double l2, double ourNdcg, double ourSynthNdcg, double ourSeconds, double ourSynth100, double ourScoreSeconds, int ourTrees,
+        double xgbNdcg, double xgbSynthNdcg, double xgbLtrSeconds, double xgbSynth100, double xgbScoreSeconds)
+    {
+        var defaults = new LambdaMartOptions();
+        var results = new List<string[]>
+        {
+            new[] { "system", "NDCG@10 ltr-example", "NDCG@10 synthetic", "train s ltr-example", "train s synthetic (100 trees)", "score ns/candidate (300 trees)" },
+            new[] { "engine LambdaMART", F(ourNdcg, "F4"), F(ourSynthNdcg, "F4"), Ratio(ourSeconds, ourSeconds), Ratio(ourSynth100, ourSynth100), Ratio(ourScoreSeconds * 1e9 / rows, ourScoreSeconds * 1e9 / rows, "F0") },
+            new[] { "XGBoost", F(xgbNdcg, "F4"), F(xgbSynthNdcg, "F4"), Ratio(xgbLtrSeconds, ourSeconds), Ratio(xgbSynth100, ourSynth100), Ratio(xgbScoreSeconds * 1e9 / rows, ourScoreSeconds * 1e9 / rows, "F0") },
+        };
+        foreach (var trainer in new[] { RankingTrainer.MlNetLightGbm, RankingTrainer.MlNetFastTree })
+        {
+            var options = new MlNetRankingOptions
+            {
+                Trees = defaults.Trees,
+                Leaves = defaults.Leaves,
+                LearningRate = defaults.LearningRate,
+                MinLeafRows = defaults.MinLeafRows,
+                L2 = l2,
+                BaggingFraction = defaults.BaggingFraction,
+                FeatureFraction = defaults.FeatureFraction,
+                MaxBins = defaults.MaxBins,
+                EarlyStoppingRounds = 0,
+                Gains = [0, 1, 3, 7, 15, 31],
+                Threads = 1,
+            };
+            var ltrProbes = Enumerable.Range(0, 64).Select(r => ltrTest.Row(r * (ltrTest.Rows / 64)).ToArray()).ToList();
+            double ndcg = 0, seconds = 0;
+            for (var seed = 0; seed < seeds; seed++)
+            {
+                var clock = Stopwatch.StartNew();
+                var model = MlNetRanker.Train(ltrTrain, null, trainer, options with { Seed = seed + 1 }, ltrProbes, r => r);
+                seconds += clock.Elapsed.TotalSeconds;
+                ndcg += Ndcg.Mean(ltrTest, ScoreAll(model.Trees, ltrTest), 10);
+            }
+
+            var synthProbes = Enumerable.Range(0, 64).Select(r => synthTest.Row(r * 100).ToArray()).ToList();
+            var synthClock = Stopwatch.StartNew();
+            var synth = MlNetRanker.Train(synthTrain, null, trainer, options, synthProbes, r => r);
+            var synthSeconds = synthClock.Elapsed.TotalSeconds;
+            var synthNdcg = Ndcg.Mean(synthTest, ScoreAll(synth.Trees, synthTest), 10);
+
+            // Scoring: a 300-tree model on the same candidates, the export through the engine and ML.NET's own Transform.
+            var big = MlNetRanker.Train(synthTrain, null, trainer, options with { Trees = ourTrees }, synthProbes, r => r);
+            var scores = new double[rows];
+            var exported = BestTime(() => big.Trees.Score(candidates, rows, scores)) * 1e9 / rows;
+            var list = Enumerable.Range(0, rows).Select(r => candidates.AsSpan(r * synthTrain.FeatureCount, synthTrain.FeatureCount).ToArray()).ToList();
+            var own = TimeOnce(() => MlNetRanker.Scores(big.Zip, list)) * 1e9 / rows;
+            var name = RankingTrainers.Name(trainer);
+            results.Add([$"{name} ({big.Library})", F(ndcg / seeds, "F4"), F(synthNdcg, "F4"), Ratio(seconds / seeds, ourSeconds), Ratio(synthSeconds, ourSynth100),
+                $"{exported:F0} exported / {own:F0} Transform"]);
+            Console.Error.WriteLine($"{name}: ltr-example {seconds / seeds:F2}s, synthetic {synthSeconds:F2}s (ML.NET fit {synth.FitTime.TotalSeconds:F2}s)");
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("Every trainer, same settings (100 trees, 31 leaves, rate 0.1, 20 rows per leaf, bagging 0.9, gains 2^label-1), one thread; times as seconds (ratio to the engine's LambdaMART in this run)");
+        foreach (var (row, i) in results.Select((r, i) => (r, i)))
+        {
+            Console.WriteLine("| " + string.Join(" | ", row) + " |");
+            if (i == 0)
+            {
+                Console.WriteLine("|" + string.Concat(Enumerable.Repeat("---|", row.Length)));
+            }
+        }
+
+        static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+        static string Ratio(double v, double anchor, string format = "F2") => $"{v.ToString(format, CultureInfo.InvariantCulture)} ({(v / anchor).ToString("F2", CultureInfo.InvariantCulture)}x)";
+    }
+
+    private static double TimeOnce(Action action)
+    {
+        action();
+        var best = double.MaxValue;
+        for (var i = 0; i < 3; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            action();
+            best = Math.Min(best, clock.Elapsed.TotalSeconds);
+        }
+
+        return best;
     }
 
     /// <summary>
@@ -148,6 +245,51 @@ internal static class XgboostComparison
         Console.WriteLine($"{data.Rows} x {features}: raw features {data.Features.Length * 4L / (1 << 20)} MiB; peak working set "
             + $"{afterData / (1 << 20)} MiB after generating, {process.PeakWorkingSet64 / (1 << 20)} MiB after training {model.TreeCount} trees "
             + $"({clock.Elapsed.TotalSeconds:F1}s)");
+    }
+
+    /// <summary>
+    /// The served path of every model in a registry (after <c>matching train</c> fitted several
+    /// trainers on one history): ns per candidate of <see cref="Engine.Learning.LearnedRankingModel"/>'s
+    /// Score and ScoreCandidates (keep 10 of 50) on the history's logged feature rows, with ratios
+    /// to the engine's own LambdaMART measured in the same process.
+    /// </summary>
+    private static void Serve(string dbFile)
+    {
+        var db = new Matching.Data.MatchingDatabase(new Matching.Data.DatabaseOptions { Engine = Matching.Data.DatabaseEngine.Sqlite, ConnectionString = $"Data Source={dbFile}" });
+        var store = new Matching.Data.ModelStore(db, TimeProvider.System);
+        var feedback = new Matching.Data.FeedbackStore(db);
+        var pairs = feedback.LabeledPairsAsync(DateTimeOffset.UtcNow).GetAwaiter().GetResult();
+        const int Rows = 50 * 400;
+        var features = pairs.Take(Rows).SelectMany(p => p.Features).ToArray();
+        var rows = features.Length / Engine.Matching.PairFeatures.Count;
+        var results = new List<(string Name, int Trees, double Score, double TopK)>();
+        foreach (var record in store.ListAsync().GetAwaiter().GetResult())
+        {
+            var model = Engine.Learning.LearnedRankingModel.LoadValidated(store.ArtifactAsync(record.Version).GetAwaiter().GetResult()!, record.Version);
+            var scores = new double[rows];
+            var score = BestTime(() => model.Score(features, rows, scores)) * 1e9 / rows;
+            var survivors = new int[50];
+            var block = new double[50];
+            var topK = BestTime(() =>
+            {
+                for (var q = 0; q + 50 <= rows; q += 50)
+                {
+                    model.ScoreCandidates(features.AsSpan(q * Engine.Matching.PairFeatures.Count, 50 * Engine.Matching.PairFeatures.Count), 50, 10, block, survivors);
+                }
+            }) * 1e9 / rows;
+            var inputs = model.PriorFeature ? Engine.Learning.LearnedRankingModel.AppendPrior(features, rows) : features;
+            var treesOnly = BestTime(() => model.Model.Score(inputs, rows, scores)) * 1e9 / rows;
+            Console.Error.WriteLine($"{record.Version}: trees alone {treesOnly:F0} ns/candidate");
+            results.Add(($"{record.Kind} ({record.Library})", model.Model.TreeCount, score, topK));
+        }
+
+        var anchor = results.FirstOrDefault(r => r.Name.StartsWith("lambdamart", StringComparison.Ordinal));
+        Console.WriteLine($"| model | trees | Score ns/candidate | ScoreCandidates (10 of 50) ns/candidate |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var r in results)
+        {
+            Console.WriteLine($"| {r.Name} | {r.Trees} | {r.Score:F0} ({r.Score / anchor.Score:F2}x) | {r.TopK:F0} ({r.TopK / anchor.TopK:F2}x) |");
+        }
     }
 
     /// <summary>Times a saved model on the synthetic candidates (for iterating on the scorer).</summary>

@@ -18,6 +18,16 @@ public enum ModelStatus
 }
 
 /// <summary>A model in the registry, without its artifact.</summary>
+/// <param name="Version">Version name.</param>
+/// <param name="Kind">The trainer that fitted it (<c>lambdamart</c>, <c>mlnet-lightgbm</c>, <c>mlnet-fasttree</c>).</param>
+/// <param name="FeatureSchema">Feature schema.</param>
+/// <param name="CreatedAt">When it was stored.</param>
+/// <param name="Status">Where it stands.</param>
+/// <param name="StatusReason">Why, when it could not be served.</param>
+/// <param name="ActivatedAt">When it was last activated.</param>
+/// <param name="Metrics">Holdout metrics and sizes.</param>
+/// <param name="Library">Library and version that trained it (null for models stored before this was recorded).</param>
+/// <param name="HasSourceModel">Whether the training library's own model file is kept (ML.NET's zip).</param>
 public sealed record ModelRecord(
     string Version,
     string Kind,
@@ -26,7 +36,12 @@ public sealed record ModelRecord(
     ModelStatus Status,
     string? StatusReason,
     DateTimeOffset? ActivatedAt,
-    IReadOnlyDictionary<string, double> Metrics);
+    IReadOnlyDictionary<string, double> Metrics,
+    string? Library = null,
+    bool HasSourceModel = false);
+
+/// <summary>One challenger of a training run: the model, its trainer and library, and its holdout metrics.</summary>
+public sealed record ChallengerResult(string Version, string Trainer, string Library, IReadOnlyDictionary<string, double> Metrics, double TrainSeconds);
 
 /// <summary>An activation: which model, when, by whom, why.</summary>
 public sealed record ModelActivation(string Version, DateTimeOffset ActivatedAt, string ActivatedBy, string Reason);
@@ -50,7 +65,11 @@ public sealed record TrainingRunRecord(
     IReadOnlyDictionary<string, double>? ChampionMetrics,
     string Decision,
     string Reason,
-    string? ReportPath);
+    string? ReportPath)
+{
+    /// <summary>Every challenger the run fitted, best first (the first is <see cref="ChallengerVersion"/>); empty for a failed run.</summary>
+    public IReadOnlyList<ChallengerResult> Challengers { get; init; } = [];
+}
 
 /// <summary>
 /// The model registry: artifacts live in the database so every API replica sees the same models,
@@ -59,12 +78,24 @@ public sealed record TrainingRunRecord(
 public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
 {
     private const string Insert = """
-        INSERT INTO ranking_model (version, kind, feature_schema, created_at, status, status_reason, activated_at, metrics_json, artifact)
-        VALUES (@Version, @Kind, @FeatureSchema, @CreatedAt, 'candidate', NULL, NULL, @MetricsJson, @Artifact)
+        INSERT INTO ranking_model (version, kind, feature_schema, created_at, status, status_reason, activated_at, metrics_json, artifact, library, source_model)
+        VALUES (@Version, @Kind, @FeatureSchema, @CreatedAt, 'candidate', NULL, NULL, @MetricsJson, @Artifact, @Library, @SourceModel)
         """;
 
     /// <summary>Stores a trained model as a candidate.</summary>
     public Task AddAsync(string version, string kind, string featureSchema, IReadOnlyDictionary<string, double> metrics, string artifact, CancellationToken ct = default)
+        => AddAsync(version, kind, featureSchema, metrics, artifact, null, null, ct);
+
+    /// <summary>Stores a trained model as a candidate, with the library that trained it and that library's own model file.</summary>
+    /// <param name="version">Version name.</param>
+    /// <param name="kind">The trainer's name.</param>
+    /// <param name="featureSchema">Feature schema.</param>
+    /// <param name="metrics">Holdout metrics and sizes.</param>
+    /// <param name="artifact">The engine's artifact, which serves.</param>
+    /// <param name="library">Library and version.</param>
+    /// <param name="sourceModel">The library's own model file (ML.NET's zip), or null.</param>
+    /// <param name="ct">Cancels.</param>
+    public Task AddAsync(string version, string kind, string featureSchema, IReadOnlyDictionary<string, double> metrics, string artifact, string? library, byte[]? sourceModel, CancellationToken ct = default)
     {
         var at = clock.GetUtcNow().UtcDateTime;
         return db.InTransactionAsync((c, tx, token) => c.ExecuteAsync(new CommandDefinition(Insert, new
@@ -75,12 +106,21 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
             CreatedAt = at,
             MetricsJson = JsonSerializer.Serialize(metrics),
             Artifact = artifact,
+            Library = library,
+            SourceModel = sourceModel,
         }, tx, cancellationToken: token)), ct).AsTask();
     }
 
+    private const string SelectSourceModel = "SELECT source_model FROM ranking_model WHERE version = @Version";
+
+    /// <summary>The training library's own model file (ML.NET's zip) of a model, or null.</summary>
+    public Task<byte[]?> SourceModelAsync(string version, CancellationToken ct = default) =>
+        db.RunAsync((c, token) => c.QuerySingleOrDefaultAsync<byte[]?>(new CommandDefinition(SelectSourceModel, new { Version = version }, cancellationToken: token)), ct).AsTask();
+
     private const string SelectModels = """
         SELECT version AS Version, kind AS Kind, feature_schema AS FeatureSchema, created_at AS CreatedAt, status AS Status,
-          status_reason AS StatusReason, activated_at AS ActivatedAt, metrics_json AS MetricsJson
+          status_reason AS StatusReason, activated_at AS ActivatedAt, metrics_json AS MetricsJson, library AS Library,
+          CASE WHEN source_model IS NULL THEN 0 ELSE 1 END AS HasSourceModel
         FROM ranking_model
         """;
 
@@ -196,9 +236,9 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
 
     private const string InsertRun = """
         INSERT INTO training_run (id, started_at, finished_at, data_from, data_to, holdout_from, train_rows, train_queries, holdout_rows, holdout_queries,
-          parameters_json, challenger_version, champion_version, challenger_json, champion_json, decision, reason, report_path)
+          parameters_json, challenger_version, champion_version, challenger_json, champion_json, decision, reason, report_path, challengers_json)
         VALUES (@Id, @StartedAt, @FinishedAt, @DataFrom, @DataTo, @HoldoutFrom, @TrainRows, @TrainQueries, @HoldoutRows, @HoldoutQueries,
-          @ParametersJson, @ChallengerVersion, @ChampionVersion, @ChallengerJson, @ChampionJson, @Decision, @Reason, @ReportPath)
+          @ParametersJson, @ChallengerVersion, @ChampionVersion, @ChallengerJson, @ChampionJson, @Decision, @Reason, @ReportPath, @ChallengersJson)
         """;
 
     /// <summary>Records a training run.</summary>
@@ -225,6 +265,7 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
             run.Decision,
             Reason = Truncate(run.Reason),
             run.ReportPath,
+            ChallengersJson = run.Challengers.Count == 0 ? null : JsonSerializer.Serialize(run.Challengers),
         }, tx, cancellationToken: token)), ct).AsTask();
     }
 
@@ -232,7 +273,8 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
         SELECT id AS Id, started_at AS StartedAt, finished_at AS FinishedAt, data_from AS DataFrom, data_to AS DataTo, holdout_from AS HoldoutFrom,
           train_rows AS TrainRows, train_queries AS TrainQueries, holdout_rows AS HoldoutRows, holdout_queries AS HoldoutQueries,
           parameters_json AS ParametersJson, challenger_version AS ChallengerVersion, champion_version AS ChampionVersion,
-          challenger_json AS ChallengerJson, champion_json AS ChampionJson, decision AS Decision, reason AS Reason, report_path AS ReportPath
+          challenger_json AS ChallengerJson, champion_json AS ChampionJson, decision AS Decision, reason AS Reason, report_path AS ReportPath,
+          challengers_json AS ChallengersJson
         FROM training_run ORDER BY started_at DESC
         """;
 
@@ -273,9 +315,13 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
 
         public string MetricsJson { get; init; } = "{}";
 
+        public string? Library { get; init; }
+
+        public long HasSourceModel { get; init; }
+
         public ModelRecord ToRecord() => new(Version, Kind, FeatureSchema, Utc.From(CreatedAt),
             JsonSerializer.Deserialize<ModelStatus>($"\"{Status}\"", DomainJson.Options), StatusReason,
-            ActivatedAt is { } a ? Utc.From(a) : null, Metrics(MetricsJson));
+            ActivatedAt is { } a ? Utc.From(a) : null, Metrics(MetricsJson), Library, HasSourceModel != 0);
     }
 
     private sealed record RunRow
@@ -316,9 +362,14 @@ public sealed class ModelStore(MatchingDatabase db, TimeProvider clock)
 
         public string? ReportPath { get; init; }
 
+        public string? ChallengersJson { get; init; }
+
         public TrainingRunRecord ToRecord() => new(Guid.Parse(Id), Utc.From(StartedAt), Utc.From(FinishedAt),
             DataFrom is { } f ? Utc.From(f) : null, Utc.From(DataTo), HoldoutFrom is { } h ? Utc.From(h) : null,
             TrainRows, TrainQueries, HoldoutRows, HoldoutQueries, ParametersJson, ChallengerVersion, ChampionVersion,
-            ChallengerJson is null ? null : Metrics(ChallengerJson), ChampionJson is null ? null : Metrics(ChampionJson), Decision, Reason, ReportPath);
+            ChallengerJson is null ? null : Metrics(ChallengerJson), ChampionJson is null ? null : Metrics(ChampionJson), Decision, Reason, ReportPath)
+        {
+            Challengers = ChallengersJson is null ? [] : JsonSerializer.Deserialize<List<ChallengerResult>>(ChallengersJson) ?? [],
+        };
     }
 }

@@ -15,8 +15,29 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
     /// <summary>Name of the learned model trained with a grouping policy.</summary>
     public static string LearnedName(GroupingPolicy grouping) => $"lambdamart ({grouping.ToString().ToLowerInvariant()})";
 
+    /// <summary>Name of a model from an ML.NET trainer with the prior entering as <paramref name="prior"/> (cohort groups).</summary>
+    public static string LearnedName(RankingTrainer trainer, MlNetPrior prior) => $"{RankingTrainers.Name(trainer)} (prior {prior.ToString().ToLowerInvariant()})";
+
+    /// <summary>
+    /// The ML.NET variants every evaluation trains: LightGBM with the prior as a feature, as an
+    /// offset and without it (the measurement that chose <see cref="TrainingSettings.MlNetPrior"/>),
+    /// and FastTree with the chosen prior.
+    /// </summary>
+    public static IReadOnlyList<(RankingTrainer Trainer, MlNetPrior Prior)> MlNetVariants(MlNetPrior chosen) =>
+    [
+        (RankingTrainer.MlNetLightGbm, MlNetPrior.Feature),
+        (RankingTrainer.MlNetLightGbm, MlNetPrior.Offset),
+        (RankingTrainer.MlNetLightGbm, MlNetPrior.None),
+        (RankingTrainer.MlNetFastTree, chosen),
+    ];
+
     /// <summary>Runs the evaluation; <paramref name="progress"/> hears each stage.</summary>
-    public async Task<EvaluationReport> RunAsync(TrainingSettings settings, AllianceTruth? truth, IProgress<string>? progress = null, CancellationToken ct = default)
+    /// <param name="settings">Training settings shared by every trainer.</param>
+    /// <param name="truth">The simulator's truth, or null.</param>
+    /// <param name="progress">Hears each stage.</param>
+    /// <param name="primary">The trainer whose model the targets, iterations and importance describe.</param>
+    /// <param name="ct">Cancels.</param>
+    public async Task<EvaluationReport> RunAsync(TrainingSettings settings, AllianceTruth? truth, IProgress<string>? progress = null, CancellationToken ct = default, RankingTrainer primary = RankingTrainer.LambdaMart)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var asOf = clock.GetUtcNow();
@@ -42,15 +63,31 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             }
 
             policies.Add(new EvaluatedPolicy(LearnedName(grouping), trained.Model));
-            if (grouping == settings.Grouping)
+            if (grouping == settings.Grouping && primary == RankingTrainer.LambdaMart)
             {
                 policies.Add(new EvaluatedPolicy(LearnedName(grouping) + " fit only", new FitOnlyModel(trained.Model, AlliancePrior.Of(tracks.Values))));
             }
 
             models.Add(new ModelSummary(LearnedName(grouping), grouping, trained.TrainRows, trained.TrainQueries, trained.Model.Model.TreeCount, trained.Duration.TotalSeconds));
-            if (grouping == settings.Grouping)
+            if (grouping == settings.Grouping && primary == RankingTrainer.LambdaMart)
             {
                 iterations = trained.Model.Model.Iterations;
+                importance = EvaluationReport.Importance(trained.Model.Model);
+            }
+        }
+
+        var primaryName = primary == RankingTrainer.LambdaMart ? LearnedName(settings.Grouping) : LearnedName(primary, settings.MlNetPrior);
+        foreach (var (trainer, prior) in MlNetVariants(settings.MlNetPrior))
+        {
+            var name = LearnedName(trainer, prior);
+            progress?.Report($"training {name}");
+            var trained = TrainingPipeline.Train(history.Train, settings with { Grouping = GroupingPolicy.Cohort, MlNetPrior = prior }, trainer, name, ct: ct);
+            policies.Add(new EvaluatedPolicy(name, trained.Model));
+            models.Add(new ModelSummary(name, GroupingPolicy.Cohort, trained.TrainRows, trained.TrainQueries, trained.Model.Model.TreeCount, trained.Duration.TotalSeconds));
+            if (name == primaryName)
+            {
+                policies.Add(new EvaluatedPolicy(name + " fit only", new FitOnlyModel(trained.Model, AlliancePrior.Of(tracks.Values))));
+                iterations = [];
                 importance = EvaluationReport.Importance(trained.Model.Model);
             }
         }
@@ -73,7 +110,7 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
                 [.. policies, EvaluatedPolicy.RankableOracle, EvaluatedPolicy.Oracle], Evaluation.DefaultCandidates, settings.EvaluationSeed);
         }
 
-        var targets = EvaluationReport.Check(LearnedName(settings.Grouping), TrainingPipeline.Baseline.Name, observed, truthMetrics);
+        var targets = EvaluationReport.Check(primaryName, TrainingPipeline.Baseline.Name, observed, truthMetrics);
         return new EvaluationReport(clock.GetUtcNow(), history.From, history.Cutoff, asOf, history.Train.Count, history.Holdout.Count, holdoutClients,
             models, observed, truthMetrics, iterations, importance, targets);
     }

@@ -15,7 +15,7 @@ public enum TrainingStage
 {
     /// <summary>Reading labeled history from the store.</summary>
     Loading,
-    /// <summary>Training the challenger.</summary>
+    /// <summary>Training the challengers.</summary>
     Training,
     /// <summary>Scoring challenger and champion on the holdout.</summary>
     Evaluating,
@@ -25,8 +25,8 @@ public enum TrainingStage
     Reporting,
 }
 
-/// <summary>Progress of a run: the stage and, while training, the round.</summary>
-public sealed record TrainingProgress(TrainingStage Stage, int Round = 0, int Rounds = 0);
+/// <summary>Progress of a run: the stage and, while training, the trainer and its round (ML.NET reports no rounds).</summary>
+public sealed record TrainingProgress(TrainingStage Stage, int Round = 0, int Rounds = 0, string? Trainer = null);
 
 /// <summary>When a challenger replaces the champion.</summary>
 /// <param name="Margin">Holdout NDCG@10 the challenger must gain over the champion; default 0.002.</param>
@@ -42,15 +42,22 @@ public sealed record TrainingOutcome(TrainingRunRecord Run, string? ActivatedVer
 
 /// <summary>
 /// The nightly routine: build training data from the feedback stored up to now, train a
-/// challenger, evaluate it and the active champion on the same time-based holdout, and promote
-/// the challenger only if it is better by the margin. Every run is recorded, with a report.
+/// challenger with each configured trainer, evaluate them and the active champion on the same
+/// time-based holdout, and promote the best challenger only if it is better by the margin. Every
+/// run is recorded, with a report.
 /// </summary>
 public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, TimeProvider clock)
 {
     /// <summary>Decision names.</summary>
     public const string Promoted = "promoted", Kept = "kept", Forced = "forced", Failed = "failed";
 
-    /// <summary>Runs once. Failures (too little data, a training error) are recorded and returned, not thrown.</summary>
+    /// <summary>
+    /// Runs once: fits a challenger with each of <see cref="TrainingSettings.Trainers"/> on the
+    /// same rows, scores every challenger and the champion on the same holdout, stores every
+    /// challenger, and promotes the best one if it beats the champion by the margin. A trainer
+    /// that fails is named in the reason and the others go on; the run fails only when none
+    /// trained. Failures are recorded and returned, not thrown.
+    /// </summary>
     public async Task<TrainingOutcome> RunAsync(TrainingSettings settings, PromotionPolicy policy, string reportRoot, string by, IProgress<TrainingProgress>? progress = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -58,16 +65,44 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
         var id = Guid.NewGuid();
         var started = clock.GetUtcNow();
         var watch = Stopwatch.StartNew();
-        var parameters = JsonSerializer.Serialize(new { settings.HoldoutFraction, settings.ValidationFraction, Grouping = settings.Grouping.ToString(), settings.Model, policy.Margin, policy.Force });
+        var parameters = JsonSerializer.Serialize(new
+        {
+            settings.HoldoutFraction, settings.ValidationFraction, Grouping = settings.Grouping.ToString(), Trainers = settings.Trainers.Select(RankingTrainers.Name),
+            settings.Model, settings.MlNet, MlNetPrior = settings.MlNetPrior.ToString(), settings.BaselineWeight, policy.Margin, policy.Force,
+        });
         LabeledHistory history;
-        TrainedModel challenger;
+        var challengers = new List<TrainedModel>();
+        var failures = new List<string>();
         try
         {
             progress?.Report(new(TrainingStage.Loading));
             history = await TrainingPipeline.LoadAsync(feedback, started, settings, ct);
-            progress?.Report(new(TrainingStage.Training, 0, settings.Model.Trees));
-            var rounds = new Relay<IterationMetrics>(m => progress?.Report(new(TrainingStage.Training, m.Iteration, settings.Model.Trees)));
-            challenger = TrainingPipeline.Train(history.Train, settings, TrainingPipeline.VersionAt(started, id), rounds, ct);
+            if (settings.Trainers.Count == 0)
+            {
+                throw new ArgumentException("No trainer is configured.");
+            }
+
+            foreach (var trainer in settings.Trainers.Distinct())
+            {
+                var name = RankingTrainers.Name(trainer);
+                progress?.Report(new(TrainingStage.Training, 0, settings.Model.Trees, name));
+                var rounds = new Relay<IterationMetrics>(m => progress?.Report(new(TrainingStage.Training, m.Iteration, settings.Model.Trees, name)));
+                try
+                {
+                    challengers.Add(TrainingPipeline.Train(history.Train, settings, trainer, TrainingPipeline.VersionAt(started, id, trainer), rounds, ct));
+                }
+                catch (Exception e) when (settings.Trainers.Count > 1 && e is InvalidOperationException or ArgumentException or InvalidDataException or DllNotFoundException or EntryPointNotFoundException)
+                {
+                    // One library failing (a native LightGBM that does not load, an export that
+                    // does not reproduce its scores) must not stop the others' challengers.
+                    failures.Add($"{name} failed: {e.Message}");
+                }
+            }
+
+            if (challengers.Count == 0)
+            {
+                throw new InvalidOperationException(string.Join("; ", failures));
+            }
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or InvalidDataException)
         {
@@ -79,28 +114,47 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
         progress?.Report(new(TrainingStage.Evaluating));
         var holdout = TrainingSet.Build(history.Holdout, GroupingPolicy.Cohort);
         var (champion, championNote) = await ChampionAsync(ct);
-        var challengerMetrics = Metrics(challenger.Model, holdout);
         var championMetrics = Metrics(champion, holdout);
+
+        // Best first; a tie keeps the configured order (the first trainer listed wins it).
+        var results = challengers
+            .Select((c, order) => (Trained: c, Metrics: Metrics(c.Model, holdout), Order: order))
+            .OrderByDescending(r => r.Metrics["ndcg@10"]).ThenBy(r => r.Order)
+            .ToList();
+        var best = results[0];
+        var challenger = best.Trained;
+        var challengerMetrics = best.Metrics;
 
         progress?.Report(new(TrainingStage.Deciding));
         var gain = challengerMetrics["ndcg@10"] - championMetrics["ndcg@10"];
         var better = gain >= policy.Margin;
         var decision = better ? Promoted : policy.Force ? Forced : Kept;
-        var reason = (better
-            ? $"challenger NDCG@10 {challengerMetrics["ndcg@10"]:0.0000} beats champion {championMetrics["ndcg@10"]:0.0000} by {gain:+0.0000;-0.0000} (margin {policy.Margin})"
-            : $"challenger NDCG@10 {challengerMetrics["ndcg@10"]:0.0000} vs champion {championMetrics["ndcg@10"]:0.0000}: gain {gain:+0.0000;-0.0000} is below the margin {policy.Margin}"
-              + (policy.Force ? "; promoted anyway because --force was given" : "")) + championNote;
-        var metricsToStore = new Dictionary<string, double>(challengerMetrics)
+        var field = results.Count > 1
+            ? $"best of {results.Count} challengers ({string.Join(", ", results.Select(r => $"{r.Trained.Model.Provenance.Trainer} {r.Metrics["ndcg@10"]:0.0000}"))}): "
+            : "";
+        var reason = field + (better
+            ? $"challenger {challenger.Model.Provenance.Trainer} NDCG@10 {challengerMetrics["ndcg@10"]:0.0000} beats champion {championMetrics["ndcg@10"]:0.0000} by {gain:+0.0000;-0.0000} (margin {policy.Margin})"
+            : $"challenger {challenger.Model.Provenance.Trainer} NDCG@10 {challengerMetrics["ndcg@10"]:0.0000} vs champion {championMetrics["ndcg@10"]:0.0000}: gain {gain:+0.0000;-0.0000} is below the margin {policy.Margin}"
+              + (policy.Force ? "; promoted anyway because --force was given" : "")) + championNote
+            + (failures.Count > 0 ? "; " + string.Join("; ", failures) : "");
+        foreach (var (trained, metrics, _) in results)
         {
-            ["trainRows"] = challenger.TrainRows,
-            ["trainQueries"] = challenger.TrainQueries,
-            ["trees"] = challenger.Model.Model.TreeCount,
-        };
-        await models.AddAsync(challenger.Model.Version, "lambdamart", PairFeatures.SchemaVersion, metricsToStore, challenger.Model.ToArtifact(), ct);
+            var metricsToStore = new Dictionary<string, double>(metrics)
+            {
+                ["trainRows"] = trained.TrainRows,
+                ["trainQueries"] = trained.TrainQueries,
+                ["trees"] = trained.Model.Model.TreeCount,
+                ["trainSeconds"] = trained.Duration.TotalSeconds,
+            };
+            await models.AddAsync(trained.Model.Version, trained.Model.Provenance.Trainer, PairFeatures.SchemaVersion, metricsToStore, trained.Model.ToArtifact(),
+                trained.Model.Provenance.Library, trained.SourceModel, ct);
+        }
+
         string? activated = null;
         if (decision is Promoted or Forced)
         {
-            // What is activated is read back from the registry and validated, as every replica will.
+            // What is activated is read back from the registry and validated, as every replica
+            // will: an exported model must reproduce its library's scores there too.
             var artifact = await models.ArtifactAsync(challenger.Model.Version, ct) ?? throw new InvalidOperationException("The stored model vanished.");
             LearnedRankingModel.LoadValidated(artifact, challenger.Model.Version);
             await models.ActivateAsync(challenger.Model.Version, by, $"training run {id}: {decision}", ct);
@@ -111,7 +165,11 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
         var folder = Path.Combine(reportRoot, $"{started.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}-{id.ToString()[..8]}");
         var run = new TrainingRunRecord(id, started, clock.GetUtcNow(), history.From, history.AsOf, history.Cutoff,
             challenger.TrainRows, challenger.TrainQueries, holdout.Rows, holdout.QueryCount, parameters,
-            challenger.Model.Version, champion.Version, challengerMetrics, championMetrics, decision, reason, Path.Combine(folder, "report.md"));
+            challenger.Model.Version, champion.Version, challengerMetrics, championMetrics, decision, reason, Path.Combine(folder, "report.md"))
+        {
+            Challengers = [.. results.Select(r => new ChallengerResult(r.Trained.Model.Version, r.Trained.Model.Provenance.Trainer, r.Trained.Model.Provenance.Library,
+                r.Metrics, r.Trained.Duration.TotalSeconds))],
+        };
         WriteReport(folder, run, challenger, watch.Elapsed);
         await models.RecordRunAsync(run with { FinishedAt = clock.GetUtcNow() }, ct);
         return new TrainingOutcome(run, activated);
@@ -170,12 +228,18 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
         md.AppendLine(CultureInfo.InvariantCulture, $"**Decision: {run.Decision}.** {run.Reason}.").AppendLine();
         md.AppendLine(CultureInfo.InvariantCulture, $"- Data: matches from {run.DataFrom:u} to {run.DataTo:u}; holdout from {run.HoldoutFrom:u}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Training: {run.TrainRows} labeled matches in {run.TrainQueries} cohort queries (plus a validation period for early stopping); holdout {run.HoldoutRows} in {run.HoldoutQueries}.");
-        md.AppendLine(CultureInfo.InvariantCulture, $"- Challenger {run.ChallengerVersion}: {model.TreeCount} trees (best round {model.BestIteration}); champion {run.ChampionVersion}.");
+        md.AppendLine(CultureInfo.InvariantCulture, $"- Challenger {run.ChallengerVersion} ({challenger.Model.Provenance.Trainer}, {challenger.Model.Provenance.Library}): {model.TreeCount} trees (best round {model.BestIteration}); champion {run.ChampionVersion}.");
         md.AppendLine(CultureInfo.InvariantCulture, $"- Duration: {duration.TotalSeconds:0.0} s. Parameters: `{run.ParametersJson}`").AppendLine();
         md.AppendLine("| holdout metric | champion | challenger |").AppendLine("|---|---|---|");
         foreach (var k in new[] { "ndcg@1", "ndcg@5", "ndcg@10" })
         {
             md.AppendLine(CultureInfo.InvariantCulture, $"| {k} | {F(run.ChampionMetrics![k])} | {F(run.ChallengerMetrics![k])} |");
+        }
+
+        md.AppendLine().AppendLine("| challenger | trainer | library | holdout NDCG@1 | NDCG@5 | NDCG@10 | train s |").AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var c in run.Challengers)
+        {
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {c.Version} | {c.Trainer} | {c.Library} | {F(c.Metrics["ndcg@1"])} | {F(c.Metrics["ndcg@5"])} | {F(c.Metrics["ndcg@10"])} | {c.TrainSeconds:0.0} |");
         }
 
         md.AppendLine().AppendLine("| pillar | share of split gain |").AppendLine("|---|---|");

@@ -1,5 +1,6 @@
 using Matching.Engine.Learning;
 using Matching.Engine.Ranking;
+using Matching.Training.MlNet;
 
 namespace Matching.Training;
 
@@ -43,6 +44,33 @@ public sealed record TrainingSettings
     /// </summary>
     public double BaselineWeight { get; init; } = 2;
 
+    /// <summary>
+    /// The trainers nightly training fits a challenger with, on the same rows and holdout; the
+    /// best goes to the promotion gate. Default ML.NET's LightGBM and the engine's LambdaMART.
+    /// </summary>
+    public IReadOnlyList<RankingTrainer> Trainers { get; init; } = RankingTrainers.NightlyDefault;
+
+    /// <summary>Settings of the ML.NET trainers (matched to <see cref="Model"/>).</summary>
+    public MlNetRankingOptions MlNet { get; init; } = new();
+
+    /// <summary>
+    /// How the rule-based prior enters an ML.NET model, which cannot start from per-row init
+    /// scores. Default <see cref="MlNetPrior.Feature"/>, the best of the three in the README's
+    /// measurement.
+    /// </summary>
+    public MlNetPrior MlNetPrior { get; init; } = MlNetPrior.Feature;
+
     /// <summary>Seed of the evaluation's random choices. Default 1.</summary>
     public int EvaluationSeed { get; init; } = 1;
+}
+
+/// <summary>How the rule-based prior enters a model trained by ML.NET (which takes no init scores).</summary>
+public enum MlNetPrior
+{
+    /// <summary>As one more input column the trees may split on.</summary>
+    Feature,
+    /// <summary>Added to the trees' score with <see cref="TrainingSettings.BaselineWeight"/> after training (the trees never see it).</summary>
+    Offset,
+    /// <summary>Not at all: the trees learn from the schema's features alone.</summary>
+    None,
 }

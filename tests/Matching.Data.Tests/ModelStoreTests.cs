@@ -45,6 +45,44 @@ public class ModelStoreTests(DatabaseEngine engine) : DatabaseTest(engine)
     }
 
     [Test]
+    public async Task A_model_from_another_library_keeps_its_library_and_its_own_model_file()
+    {
+        byte[] zip = [0x50, 0x4B, 3, 4, 0, 255, 7];
+        await Store.AddAsync("mlnet-lightgbm-1", "mlnet-lightgbm", "pair/3", Metrics(0.8), Artifact("mlnet-lightgbm-1"), "Microsoft.ML.LightGbm 5.0.1", zip);
+        await Store.AddAsync("lambdamart-1", "lambdamart", "pair/3", Metrics(0.8), Artifact("lambdamart-1"));
+
+        var mlnet = await Store.GetAsync("mlnet-lightgbm-1");
+        var engine = await Store.GetAsync("lambdamart-1");
+        Assert.Multiple(async () =>
+        {
+            Assert.That((mlnet!.Kind, mlnet.Library, mlnet.HasSourceModel), Is.EqualTo(("mlnet-lightgbm", "Microsoft.ML.LightGbm 5.0.1", true)));
+            Assert.That((engine!.Library, engine.HasSourceModel), Is.EqualTo(((string?)null, false)));
+            Assert.That(await Store.SourceModelAsync("mlnet-lightgbm-1"), Is.EqualTo(zip));
+            Assert.That(await Store.SourceModelAsync("lambdamart-1"), Is.Null);
+        });
+    }
+
+    [Test]
+    public async Task A_run_keeps_every_challenger_it_fitted()
+    {
+        var run = new TrainingRunRecord(Guid.NewGuid(), ManualClock.Start, ManualClock.Start.AddMinutes(1), null, ManualClock.Start, null, 10, 2, 5, 1, "{}",
+            "mlnet-lightgbm-1", Baseline, Metrics(0.8), Metrics(0.7), "promoted", "best of 2", null)
+        {
+            Challengers =
+            [
+                new ChallengerResult("mlnet-lightgbm-1", "mlnet-lightgbm", "Microsoft.ML.LightGbm 5.0.1", Metrics(0.8), 2.5),
+                new ChallengerResult("lambdamart-1", "lambdamart", "Matching.Engine 1.0.0", Metrics(0.75), 1.5),
+            ],
+        };
+
+        await Store.RecordRunAsync(run);
+
+        var stored = (await Store.RunsAsync()).Single();
+        Assert.That(stored.Challengers.Select(c => (c.Version, c.Trainer, c.Library, c.Metrics["ndcg@10"], c.TrainSeconds)),
+            Is.EqualTo(run.Challengers.Select(c => (c.Version, c.Trainer, c.Library, c.Metrics["ndcg@10"], c.TrainSeconds))));
+    }
+
+    [Test]
     public async Task Models_are_listed_newest_first()
     {
         await AddAsync("m-1", "m-2", "m-3");

@@ -50,8 +50,73 @@ public class ModelTrainerTests
 
     private string Reports => Path.Combine(_folder, "reports");
 
-    private Task<TrainingOutcome> TrainAsync(PromotionPolicy policy, HistoryDatabase? db = null, IProgress<TrainingProgress>? progress = null) =>
-        new ModelTrainer((db ?? _db).Feedback, (db ?? _db).Models, _clock).RunAsync(new TrainingSettings(), policy, Reports, "test", progress);
+    /// <summary>The gate's own tests fit one challenger (the engine's); several trainers have tests of their own below.</summary>
+    private static readonly TrainingSettings OneTrainer = new() { Trainers = [RankingTrainer.LambdaMart] };
+
+    private Task<TrainingOutcome> TrainAsync(PromotionPolicy policy, HistoryDatabase? db = null, IProgress<TrainingProgress>? progress = null, TrainingSettings? settings = null) =>
+        new ModelTrainer((db ?? _db).Feedback, (db ?? _db).Models, _clock).RunAsync(settings ?? OneTrainer, policy, Reports, "test", progress);
+
+    [Test]
+    public async Task Every_configured_trainer_fits_a_challenger_on_the_same_holdout_and_the_best_goes_to_the_gate()
+    {
+        var outcome = await TrainAsync(new PromotionPolicy(), settings: new TrainingSettings());
+
+        var run = outcome.Run;
+        Assert.That(run.Challengers.Select(c => c.Trainer), Is.EquivalentTo(new[] { "mlnet-lightgbm", "lambdamart" }));
+        var best = run.Challengers[0];
+        Assert.Multiple(() =>
+        {
+            Assert.That(run.Challengers.Select(c => c.Metrics["ndcg@10"]), Is.Ordered.Descending);
+            Assert.That(run.ChallengerVersion, Is.EqualTo(best.Version));
+            Assert.That(run.ChallengerMetrics!["ndcg@10"], Is.EqualTo(best.Metrics["ndcg@10"]));
+            Assert.That(run.Challengers.Select(c => c.Metrics["holdoutQueries"]).Distinct().Count(), Is.EqualTo(1), "the same holdout");
+            Assert.That(run.Challengers.Single(c => c.Trainer == "mlnet-lightgbm").Library, Does.StartWith("Microsoft.ML.LightGbm 5."));
+            Assert.That(run.Challengers.Single(c => c.Trainer == "lambdamart").Library, Does.StartWith("Matching.Engine"));
+            Assert.That(run.Reason, Does.StartWith("best of 2 challengers"));
+        });
+
+        var recorded = (await _db.Models.RunsAsync()).Single();
+        Assert.That(recorded.Challengers, Has.Count.EqualTo(2));
+        Assert.That(recorded.Challengers[0].Version, Is.EqualTo(best.Version));
+        foreach (var c in run.Challengers)
+        {
+            var model = (await _db.Models.GetAsync(c.Version))!;
+            Assert.That((model.Kind, model.Library, model.HasSourceModel), Is.EqualTo((c.Trainer, c.Library, c.Trainer != "lambdamart")));
+        }
+
+        var report = await File.ReadAllTextAsync(run.ReportPath!);
+        Assert.That(report, Does.Contain("| " + run.Challengers[1].Version + " | " + run.Challengers[1].Trainer));
+    }
+
+    [Test]
+    public async Task An_MlNet_challenger_is_stored_with_its_zip_and_served_from_its_exported_trees()
+    {
+        var outcome = await TrainAsync(new PromotionPolicy(Force: true), settings: new TrainingSettings { Trainers = [RankingTrainer.MlNetLightGbm] });
+
+        var version = outcome.ActivatedVersion!;
+        Assert.That(version, Does.StartWith("mlnet-lightgbm-"));
+        var (active, artifact) = (await _db.Models.ActiveAsync())!.Value;
+        var served = Engine.Learning.LearnedRankingModel.LoadValidated(artifact, active);
+        var zip = await _db.Models.SourceModelAsync(version);
+        Assert.That(zip, Is.Not.Null);
+
+        // The zip the registry keeps is ML.NET's own model: it scores the probe rows as the served trees do.
+        var probes = TrainingPipeline.ProbeRows();
+        var theirs = Matching.Training.MlNet.MlNetRanker.Scores(zip!, [.. probes.Select(r => Engine.Learning.LearnedRankingModel.AppendPrior(r, 1))]);
+        var ours = new double[1];
+        for (var i = 0; i < probes.Count; i++)
+        {
+            served.Score(probes[i], 1, ours);
+            Assert.That(ours[0], Is.EqualTo(theirs[i]).Within(Engine.Learning.LearnedRankingModel.ReferenceTolerance));
+        }
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(served.Provenance.Trainer, Is.EqualTo("mlnet-lightgbm"));
+            Assert.That(served.PriorFeature, Is.True);
+            Assert.That(served.Reference!.Scores, Has.Count.EqualTo(probes.Count));
+        });
+    }
 
     private async Task<string> PromoteFirstModelAsync()
     {

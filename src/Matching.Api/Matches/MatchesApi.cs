@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Matching.Api.Infrastructure;
+using Matching.Api.Models;
 using Matching.Api.Ranking;
 using Matching.Data;
 using Matching.Engine.Domain;
@@ -27,6 +28,16 @@ public sealed record MatchedTherapistResponse(
     IReadOnlyList<Modality>? Modalities);
 
 /// <summary>A ranked, explained shortlist.</summary>
+/// <param name="MatchId">The stored shortlist's id.</param>
+/// <param name="ClientId">Pseudonymous client.</param>
+/// <param name="ModelVersion">The model that ranked.</param>
+/// <param name="CreatedAt">When.</param>
+/// <param name="Considered">Therapists considered.</param>
+/// <param name="Eligible">Therapists past the hard constraints.</param>
+/// <param name="ExcludedBy">How many each constraint excluded.</param>
+/// <param name="Therapists">The shortlist.</param>
+/// <param name="ModelTrainer">Who trained the model (<c>rule-based</c>, <c>lambdamart</c>, <c>mlnet-lightgbm</c>, <c>mlnet-fasttree</c>).</param>
+/// <param name="ModelLibrary">Library and version that trained it; the engine serves every model itself.</param>
 public sealed record MatchResponse(
     Guid MatchId,
     string ClientId,
@@ -35,7 +46,9 @@ public sealed record MatchResponse(
     int Considered,
     int Eligible,
     IReadOnlyDictionary<Constraint, int> ExcludedBy,
-    IReadOnlyList<MatchedTherapistResponse> Therapists);
+    IReadOnlyList<MatchedTherapistResponse> Therapists,
+    string ModelTrainer,
+    string ModelLibrary);
 
 /// <summary>A stored shortlist for intake staff: what was asked, by whom, what was shown and what was chosen.</summary>
 public sealed record ShortlistResponse(
@@ -112,9 +125,10 @@ public static class MatchesApi
             items);
         await store.SaveAsync(shortlist, ct);
         MatchingMetrics.MatchServed(outcome.ModelVersion, outcome.Eligible, rankingTime);
+        var provenance = Provenance.Of(model);
         return TypedResults.Ok(new MatchResponse(
             shortlist.Id, shortlist.ClientId, shortlist.ModelVersion, shortlist.CreatedAt, shortlist.Considered, shortlist.Eligible,
-            shortlist.ExcludedBy, shown));
+            shortlist.ExcludedBy, shown, provenance.Trainer, provenance.Library));
     }
 
     /// <summary>The stored shortlist.</summary>

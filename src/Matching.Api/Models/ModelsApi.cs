@@ -3,16 +3,28 @@ using Matching.Api.Infrastructure;
 using Matching.Api.Matches;
 using Matching.Api.Ranking;
 using Matching.Data;
+using Matching.Engine.Learning;
 using Matching.Engine.Matching;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Matching.Api.Models;
 
-/// <summary>The registry as the API shows it.</summary>
-public sealed record ModelsResponse(string Serving, string? Active, ModelLoadFailure? LoadFailure, IReadOnlyList<ModelRecord> Models, IReadOnlyList<ModelActivation> Activations);
+/// <summary>The registry as the API shows it; every model names its trainer (<c>kind</c>) and library.</summary>
+public sealed record ModelsResponse(string Serving, string? Active, ModelLoadFailure? LoadFailure, IReadOnlyList<ModelRecord> Models, IReadOnlyList<ModelActivation> Activations,
+    string ServingTrainer, string ServingLibrary);
 
-/// <summary>What serves here and what the registry says should.</summary>
-public sealed record ActiveModelResponse(string Serving, string RegistryActive, ModelLoadFailure? LoadFailure);
+/// <summary>What serves here (and who trained it) and what the registry says should.</summary>
+public sealed record ActiveModelResponse(string Serving, string RegistryActive, ModelLoadFailure? LoadFailure, string ServingTrainer, string ServingLibrary);
+
+/// <summary>Who trained a serving model: the trainer and the library and version.</summary>
+public static class Provenance
+{
+    /// <summary>The rule-based baseline's provenance: the engine's own weighted sum.</summary>
+    public static ModelProvenance RuleBased { get; } = new("rule-based", ModelProvenance.Engine.Library);
+
+    /// <summary>The provenance of a serving model.</summary>
+    public static ModelProvenance Of(IRankingModel model) => model is LearnedRankingModel learned ? learned.Provenance : RuleBased;
+}
 
 /// <summary>An activation request's reason (optional, recorded).</summary>
 public sealed record ActivateRequest(string? Reason);
@@ -37,13 +49,24 @@ public static class ModelsApi
     }
 
     /// <summary>The registry.</summary>
-    public static async Task<Ok<ModelsResponse>> List(ModelStore store, RankerHolder holder, ModelLoader loader, CancellationToken ct) =>
-        TypedResults.Ok(new ModelsResponse(holder.Current.Version, await store.ActiveVersionAsync(ct), loader.Failure,
-            await store.ListAsync(ct), await store.ActivationsAsync(ct)));
+    public static async Task<Ok<ModelsResponse>> List(ModelStore store, RankerHolder holder, ModelLoader loader, CancellationToken ct)
+    {
+        var serving = holder.Current;
+        var provenance = Provenance.Of(serving);
+        return TypedResults.Ok(new ModelsResponse(serving.Version, await store.ActiveVersionAsync(ct), loader.Failure,
+            await store.ListAsync(ct), await store.ActivationsAsync(ct), provenance.Trainer, provenance.Library));
+    }
 
     /// <summary>Serving and registry-active versions.</summary>
     public static async Task<Ok<ActiveModelResponse>> Active(ModelStore store, RankerHolder holder, ModelLoader loader, CancellationToken ct) =>
-        TypedResults.Ok(new ActiveModelResponse(holder.Current.Version, await store.ActiveVersionAsync(ct) ?? RuleBasedScorer.VersionName, loader.Failure));
+        TypedResults.Ok(Describe(holder, await store.ActiveVersionAsync(ct) ?? RuleBasedScorer.VersionName, loader.Failure));
+
+    private static ActiveModelResponse Describe(RankerHolder holder, string registryActive, ModelLoadFailure? failure)
+    {
+        var serving = holder.Current;
+        var provenance = Provenance.Of(serving);
+        return new ActiveModelResponse(serving.Version, registryActive, failure, provenance.Trainer, provenance.Library);
+    }
 
     /// <summary>
     /// Validates the model by loading it as a replica would; a model that fails is marked rejected
@@ -57,7 +80,7 @@ public static class ModelsApi
         {
             await store.RetireActiveAsync(RuleBasedScorer.VersionName, user.CallerName(), reason, ct);
             loader.ServeBaseline();
-            return TypedResults.Ok(new ActiveModelResponse(holder.Current.Version, RuleBasedScorer.VersionName, null));
+            return TypedResults.Ok(Describe(holder, RuleBasedScorer.VersionName, null));
         }
 
         if (await store.GetAsync(version, ct) is not { } model)
@@ -73,7 +96,7 @@ public static class ModelsApi
         IRankingModel validated;
         try
         {
-            validated = Engine.Learning.LearnedRankingModel.LoadValidated(await store.ArtifactAsync(version, ct) ?? "", version);
+            validated = LearnedRankingModel.LoadValidated(await store.ArtifactAsync(version, ct) ?? "", version);
         }
         catch (InvalidDataException e)
         {
@@ -85,7 +108,7 @@ public static class ModelsApi
 
         await store.ActivateAsync(version, user.CallerName(), reason, ct);
         loader.Serve(validated);
-        return TypedResults.Ok(new ActiveModelResponse(holder.Current.Version, version, null));
+        return TypedResults.Ok(Describe(holder, version, null));
     }
 
     /// <summary>Training runs, newest first.</summary>

@@ -1,6 +1,7 @@
 using Matching.Data;
 using Matching.Engine.Domain;
 using Matching.Engine.Matching;
+using Matching.Training;
 using Microsoft.Extensions.Options;
 
 namespace Matching.Api.Ranking;
@@ -268,6 +269,8 @@ public static class RankingSetup
         builder.Services.AddOptions<NightlyTrainingOptions>().BindConfiguration("Matching:Training")
             .Validate(o => o.TimeOfDay >= TimeSpan.Zero && o.TimeOfDay < TimeSpan.FromDays(1), "Matching:Training:TimeOfDay must be a time of day.")
             .Validate(o => o.Margin >= 0, "Matching:Training:Margin must not be negative.")
+            .Validate(o => o.Trainers is null || (o.Trainers.Length > 0 && o.Trainers.All(t => RankingTrainers.Parse(t) is not null)),
+                $"Matching:Training:Trainers must list one or more of {string.Join(", ", RankingTrainers.Names)}.")
             .ValidateOnStart();
         builder.Services.AddHostedService<NightlyTrainingService>();
         builder.Services.AddSingleton<DirectoryCache>();

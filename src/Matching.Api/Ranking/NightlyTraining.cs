@@ -18,6 +18,16 @@ public sealed class NightlyTrainingOptions
 
     /// <summary>Where run reports go; default <c>reports/training</c>.</summary>
     public string ReportFolder { get; set; } = Path.Combine("reports", "training");
+
+    /// <summary>
+    /// Trainers to fit a challenger with (<c>mlnet-lightgbm</c>, <c>mlnet-fasttree</c>,
+    /// <c>lambdamart</c>); null (default) for <see cref="RankingTrainers.NightlyDefault"/>.
+    /// </summary>
+    public string[]? Trainers { get; set; }
+
+    /// <summary>The trainers as settings take them.</summary>
+    public IReadOnlyList<RankingTrainer> ParsedTrainers() =>
+        Trainers is null ? RankingTrainers.NightlyDefault : [.. Trainers.Select(t => RankingTrainers.Parse(t) ?? throw new InvalidOperationException($"Unknown trainer {t}."))];
 }
 
 /// <summary>Runs <see cref="ModelTrainer"/> once a day when enabled, then serves the result at once on this replica.</summary>
@@ -45,7 +55,7 @@ public sealed class NightlyTrainingService(
             var now = clock.GetUtcNow();
             await Task.Delay(NextRun(now, o.TimeOfDay) - now, clock, stoppingToken);
             var trainer = new ModelTrainer(feedback, models, clock);
-            var outcome = await trainer.RunAsync(new TrainingSettings(), new PromotionPolicy(o.Margin), o.ReportFolder, "nightly (in-process)", ct: stoppingToken);
+            var outcome = await trainer.RunAsync(new TrainingSettings { Trainers = o.ParsedTrainers() }, new PromotionPolicy(o.Margin), o.ReportFolder, "nightly (in-process)", ct: stoppingToken);
             logger.LogInformation("Nightly training {Decision}: {Reason}", outcome.Run.Decision, outcome.Run.Reason);
             Infrastructure.MatchingMetrics.TrainingRuns.Add(1, new KeyValuePair<string, object?>("decision", outcome.Run.Decision));
             await loader.RefreshAsync(stoppingToken);

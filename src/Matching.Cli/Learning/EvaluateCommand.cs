@@ -25,10 +25,12 @@ internal static class EvaluateCommand
         var minLeafRows = new Option<int>("--min-leaf-rows") { Description = "Minimum rows per leaf.", DefaultValueFactory = _ => model.MinLeafRows };
         var earlyStopping = new Option<int>("--early-stopping") { Description = "Rounds without validation gain before stopping.", DefaultValueFactory = _ => model.EarlyStoppingRounds };
         var baseline = new Option<double>("--baseline-weight") { Description = "Weight of the rule-based prior the trees are boosted from (0 = from scratch).", DefaultValueFactory = _ => new TrainingSettings().BaselineWeight };
+        var mlnetEarlyStopping = new Option<int>("--mlnet-early-stopping") { Description = "LightGBM (ML.NET): rounds without validation NDCG gain before stopping; 0 fits every round.", DefaultValueFactory = _ => new TrainingSettings().MlNet.EarlyStoppingRounds };
+        var trainer = TrainerOption.Create("The trainer whose model the targets are checked on (every trainer is reported).", "lambdamart");
         var database = new DatabaseOptionsBinding();
-        var command = new Command("evaluate", "Train on the older history, evaluate on the newer, and write a report.")
+        var command = new Command("evaluate", "Train on the older history with every trainer, evaluate on the newer, and write a report.")
         {
-            truth, output, holdout, trees, leaves, learningRate, minLeafRows, earlyStopping, baseline,
+            truth, output, holdout, trees, leaves, learningRate, minLeafRows, earlyStopping, baseline, mlnetEarlyStopping, trainer,
         };
         database.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -63,6 +65,7 @@ internal static class EvaluateCommand
                 {
                     HoldoutFraction = parse.GetValue(holdout),
                     BaselineWeight = parse.GetValue(baseline),
+                    MlNet = new TrainingSettings().MlNet with { EarlyStoppingRounds = parse.GetValue(mlnetEarlyStopping) },
                     Model = model with
                     {
                         Trees = parse.GetValue(trees),
@@ -73,7 +76,7 @@ internal static class EvaluateCommand
                     },
                 };
                 report = await evaluator.RunAsync(settings, hidden,
-                    new InlineProgress<string>(s => console.MarkupLineInterpolated($"[grey]{s}[/]")), ct);
+                    new InlineProgress<string>(s => console.MarkupLineInterpolated($"[grey]{s}[/]")), ct, TrainerOption.Value(parse, trainer));
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException)
             {

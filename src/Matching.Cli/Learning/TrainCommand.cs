@@ -7,9 +7,10 @@ using Spectre.Console;
 namespace Matching.Cli.Learning;
 
 /// <summary>
-/// <c>matching train</c>: the nightly run. Trains a challenger on the feedback stored up to now,
-/// evaluates it and the active champion on the same time-based holdout, promotes it only when it
-/// is better by the margin (or with --force), records the run and writes its report.
+/// <c>matching train</c>: the nightly run. Trains a challenger with each trainer on the feedback
+/// stored up to now, evaluates them and the active champion on the same time-based holdout,
+/// promotes the best only when it is better by the margin (or with --force), records the run and
+/// writes its report.
 /// Exit codes: 0 promoted or kept, 1 the run failed.
 /// </summary>
 internal static class TrainCommand
@@ -19,8 +20,15 @@ internal static class TrainCommand
         var margin = new Option<double>("--margin") { Description = "Holdout NDCG@10 the challenger must gain over the champion.", DefaultValueFactory = _ => new PromotionPolicy().Margin };
         var force = new Option<bool>("--force") { Description = "Promote the challenger whatever the holdout says (recorded as forced)." };
         var reports = new Option<DirectoryInfo>("--reports") { Description = "Folder for run reports.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("reports", "training")) };
+        var trainers = new Option<string[]>("--trainer")
+        {
+            Description = $"A trainer to fit a challenger with; repeat for several. Default {string.Join(" and ", RankingTrainers.NightlyDefault.Select(RankingTrainers.Name))}. One of {string.Join(", ", RankingTrainers.Names)}.",
+            DefaultValueFactory = _ => [.. RankingTrainers.NightlyDefault.Select(RankingTrainers.Name)],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        trainers.AcceptOnlyFromAmong([.. RankingTrainers.Names]);
         var database = new DatabaseOptionsBinding();
-        var command = new Command("train", "Retrain from stored feedback; promote the challenger only if it beats the active model.") { margin, force, reports };
+        var command = new Command("train", "Retrain from stored feedback; promote the best challenger only if it beats the active model.") { margin, force, reports, trainers };
         database.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -32,7 +40,7 @@ internal static class TrainCommand
 
             await using var db = await database.OpenAsync(parse, ct);
             var trainer = new ModelTrainer(new FeedbackStore(db), new ModelStore(db, TimeProvider.System), TimeProvider.System);
-            var settings = new TrainingSettings();
+            var settings = new TrainingSettings { Trainers = [.. parse.GetValue(trainers)!.Select(t => RankingTrainers.Parse(t)!.Value)] };
             TrainingOutcome? outcome = null;
             await console.Progress()
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
@@ -54,6 +62,7 @@ internal static class TrainCommand
                         current.StartTask();
                         if (p.Stage == TrainingStage.Training)
                         {
+                            current.Description = $"Train challenger ({p.Trainer})";
                             current.Value = p.Round;
                         }
                     });
@@ -79,7 +88,11 @@ internal static class TrainCommand
             {
                 summary.AddRow("data", $"{run.DataFrom:u} to {run.DataTo:u} (holdout from {run.HoldoutFrom:u})");
                 summary.AddRow("rows", $"train {run.TrainRows} in {run.TrainQueries} queries; holdout {run.HoldoutRows} in {run.HoldoutQueries}");
-                summary.AddRow("challenger", $"{run.ChallengerVersion}: NDCG@1/5/10 {Ndcg(run.ChallengerMetrics)}");
+                foreach (var c in run.Challengers)
+                {
+                    summary.AddRow(c.Version == run.ChallengerVersion ? "challenger (best)" : "challenger", Markup.Escape($"{c.Version} ({c.Library}, {c.TrainSeconds:0.0} s): NDCG@1/5/10 {Ndcg(c.Metrics)}"));
+                }
+
                 summary.AddRow("champion", $"{run.ChampionVersion}: NDCG@1/5/10 {Ndcg(run.ChampionMetrics)}");
                 summary.AddRow("serving", outcome.ActivatedVersion ?? $"{run.ChampionVersion} (unchanged)");
                 summary.AddRow("report", Markup.Escape(run.ReportPath ?? ""));

@@ -1,14 +1,18 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Matching.Cli.Learning;
 using Matching.Engine.Ranking;
+using Matching.Training;
+using Matching.Training.MlNet;
 using Spectre.Console;
 
 namespace Matching.Cli.Ltr;
 
 /// <summary>
-/// <c>matching ltr train|score|eval</c>: train a LambdaMART ranker on LETOR files, score rows with
-/// it, and report its NDCG. Bad input files are reported by file and line with exit code 1.
+/// <c>matching ltr train|score|eval</c>: train a LambdaMART ranker on LETOR files (the engine's own,
+/// or ML.NET's LightGBM or FastTree exported to the engine), score rows with it, and report its
+/// NDCG. Bad input files are reported by file and line with exit code 1.
 /// </summary>
 internal static class LtrCommands
 {
@@ -45,11 +49,12 @@ internal static class LtrCommands
         var earlyStopping = WithDefault("--early-stopping", "Stop after this many rounds without validation NDCG@10 gain (0 = off).", defaults.EarlyStoppingRounds);
         var seed = WithDefault("--seed", "Random seed.", defaults.Seed);
         var threads = WithDefault("--threads", "Worker threads.", defaults.Threads);
+        var trainer = TrainerOption.Create("Who fits the trees; ML.NET's are exported to the engine's model file and their zip is written beside it (<model>.mlnet.zip). --min-leaf-hessian and --ndcg-truncation apply to lambdamart only, --l2 and --early-stopping (on ML.NET's validation NDCG@5) to lambdamart and mlnet-lightgbm.", "lambdamart");
 
         var command = new Command("train", "Train a LambdaMART model and print validation NDCG@1,3,5,10 and the training time.")
         {
             train, trainQuery, valid, validQuery, model, trees, leaves, learningRate, minLeafRows, minLeafHessian,
-            l2, bagging, featureFraction, bins, truncation, earlyStopping, seed, threads,
+            l2, bagging, featureFraction, bins, truncation, earlyStopping, seed, threads, trainer,
         };
         command.SetAction(parse => Run(console, () =>
         {
@@ -89,14 +94,50 @@ internal static class LtrCommands
             var trainSet = Letor.Read(parse.GetRequiredValue(train).FullName, parse.GetRequiredValue(trainQuery).FullName);
             var validSet = validFile is null ? null : Letor.Read(validFile.FullName, validQueryFile!.FullName, trainSet.FeatureCount);
 
-            var clock = Stopwatch.StartNew();
-            var trained = LambdaMartTrainer.Train(trainSet, validSet, options);
-            var seconds = clock.Elapsed.TotalSeconds;
+            var which = TrainerOption.Value(parse, trainer);
             var modelFile = parse.GetRequiredValue(model);
-            trained.Save(modelFile.FullName);
+            var clock = Stopwatch.StartNew();
+            LambdaMartModel trained;
+            IReadOnlyList<double> ndcg;
+            if (which == RankingTrainer.LambdaMart)
+            {
+                trained = LambdaMartTrainer.Train(trainSet, validSet, options);
+                var last = trained.Iterations[trained.BestIteration - 1];
+                ndcg = last.ValidNdcg ?? last.TrainNdcg;
+            }
+            else
+            {
+                var mlnet = new MlNetRankingOptions
+                {
+                    Trees = options.Trees,
+                    Leaves = options.Leaves,
+                    LearningRate = options.LearningRate,
+                    MinLeafRows = options.MinLeafRows,
+                    L2 = options.L2,
+                    BaggingFraction = options.BaggingFraction,
+                    FeatureFraction = options.FeatureFraction,
+                    MaxBins = options.MaxBins,
+                    EarlyStoppingRounds = options.EarlyStoppingRounds,
+                    Seed = options.Seed,
+                    Threads = options.Threads,
+                    // 2^label − 1 for every label present, and at least five levels (FastTree's minimum).
+                    Gains = [.. Enumerable.Range(0, 31).Select(g => (1 << g) - 1).Take(Math.Max(5, 1 + (int)trainSet.Labels.Max()))],
+                };
 
-            var last = trained.Iterations[trained.BestIteration - 1];
-            var table = NdcgTable(validSet is null ? "train" : "validation", last.ValidNdcg ?? last.TrainNdcg);
+                // LETOR rows are public data, so real rows serve as probes of the export.
+                var probes = Enumerable.Range(0, Math.Min(256, trainSet.Rows)).Select(r => trainSet.Row(r * (trainSet.Rows / Math.Min(256, trainSet.Rows))).ToArray()).ToList();
+                var fitted = MlNetRanker.Train(trainSet, validSet, which, mlnet, probes, r => r);
+                trained = fitted.Trees;
+                File.WriteAllBytes(MlNetZip(modelFile.FullName), fitted.Zip);
+                var evaluated = validSet ?? trainSet;
+                var scores = new double[evaluated.Rows];
+                trained.Score(evaluated.Features, evaluated.Rows, scores);
+                ndcg = Ndcg.Mean(evaluated, scores, ReportedCutoffs);
+            }
+
+            var seconds = clock.Elapsed.TotalSeconds;
+            trained.Save(modelFile.FullName);
+            var table = NdcgTable(validSet is null ? "train" : "validation", ndcg);
             table.AddRow("trees", trained.TreeCount.ToString(CultureInfo.InvariantCulture));
             table.AddRow("training seconds", seconds.ToString("F2", CultureInfo.InvariantCulture));
             console.Write(table);
@@ -110,13 +151,11 @@ internal static class LtrCommands
         var model = RequiredFile("--model", "A model written by `ltr train`.");
         var data = RequiredFile("--data", "Rows to score (LETOR/SVMlight; labels and qid are ignored).");
         var output = new Option<FileInfo>("--out") { Description = "Where to write one score per line, in input order.", Required = true };
-        var command = new Command("score", "Score every row of a LETOR file.") { model, data, output };
+        var trainer = TrainerOption.Create("lambdamart scores with the model file (whoever trained it); mlnet-lightgbm or mlnet-fasttree with ML.NET's own zip beside it, through ML.NET's Transform.", "lambdamart");
+        var command = new Command("score", "Score every row of a LETOR file; prints the scoring time per row.") { model, data, output, trainer };
         command.SetAction(parse => Run(console, () =>
         {
-            var ranker = LambdaMartModel.Load(parse.GetRequiredValue(model).FullName);
-            var rows = Letor.Read(parse.GetRequiredValue(data).FullName, featureCount: ranker.FeatureCount);
-            var scores = new double[rows.Rows];
-            ranker.Score(rows.Features, rows.Rows, scores);
+            var (rows, scores, seconds) = ScoreRows(parse, model, data, null, trainer);
 
             var outFile = parse.GetRequiredValue(output);
             using var writer = new StreamWriter(outFile.FullName);
@@ -126,7 +165,7 @@ internal static class LtrCommands
                 writer.WriteLine(score.ToString("R", CultureInfo.InvariantCulture));
             }
 
-            console.MarkupLineInterpolated($"{rows.Rows} scores written to {outFile.FullName}");
+            console.MarkupLineInterpolated($"{rows.Rows} scores written to {outFile.FullName} ({seconds * 1e9 / Math.Max(1, rows.Rows):0} ns per row)");
         }));
         return command;
     }
@@ -136,16 +175,47 @@ internal static class LtrCommands
         var model = RequiredFile("--model", "A model written by `ltr train`.");
         var data = RequiredFile("--data", "Labelled rows (LETOR/SVMlight).");
         var query = RequiredFile("--query", "Group sizes of the rows, one per line.");
-        var command = new Command("eval", "Print a model's NDCG@1,3,5,10 on a labelled LETOR file.") { model, data, query };
+        var trainer = TrainerOption.Create("lambdamart evaluates the model file (whoever trained it); mlnet-lightgbm or mlnet-fasttree ML.NET's own zip beside it.", "lambdamart");
+        var command = new Command("eval", "Print a model's NDCG@1,3,5,10 on a labelled LETOR file.") { model, data, query, trainer };
         command.SetAction(parse => Run(console, () =>
         {
-            var ranker = LambdaMartModel.Load(parse.GetRequiredValue(model).FullName);
-            var rows = Letor.Read(parse.GetRequiredValue(data).FullName, parse.GetRequiredValue(query).FullName, ranker.FeatureCount);
-            var scores = new double[rows.Rows];
-            ranker.Score(rows.Features, rows.Rows, scores);
-            console.Write(NdcgTable($"{rows.QueryCount} queries", Ndcg.Mean(rows, scores, ReportedCutoffs, ranker.Options.LabelGains)));
+            var (rows, scores, _) = ScoreRows(parse, model, data, query, trainer);
+            var gains = LambdaMartModel.Load(parse.GetRequiredValue(model).FullName).Options.LabelGains;
+            console.Write(NdcgTable($"{rows.QueryCount} queries", Ndcg.Mean(rows, scores, ReportedCutoffs, gains)));
         }));
         return command;
+    }
+
+    /// <summary>Where <c>ltr train --trainer mlnet-…</c> writes ML.NET's zip: beside the model file.</summary>
+    internal static string MlNetZip(string modelPath) => modelPath + ".mlnet.zip";
+
+    private static (RankingDataset Rows, double[] Scores, double Seconds) ScoreRows(System.CommandLine.ParseResult parse, Option<FileInfo> model, Option<FileInfo> data, Option<FileInfo>? query, Option<string> trainer)
+    {
+        var modelPath = parse.GetRequiredValue(model).FullName;
+        var ranker = LambdaMartModel.Load(modelPath);
+        var rows = query is null
+            ? Letor.Read(parse.GetRequiredValue(data).FullName, featureCount: ranker.FeatureCount)
+            : Letor.Read(parse.GetRequiredValue(data).FullName, parse.GetRequiredValue(query).FullName, ranker.FeatureCount);
+        var scores = new double[rows.Rows];
+        var clock = Stopwatch.StartNew();
+        if (TrainerOption.Value(parse, trainer) == RankingTrainer.LambdaMart)
+        {
+            ranker.Score(rows.Features, rows.Rows, scores);
+        }
+        else
+        {
+            var zip = MlNetZip(modelPath);
+            if (!File.Exists(zip))
+            {
+                throw new UsageException($"No ML.NET model at {zip}; train with --trainer mlnet-lightgbm or mlnet-fasttree first.");
+            }
+
+            var list = Enumerable.Range(0, rows.Rows).Select(r => rows.Row(r).ToArray()).ToList();
+            clock.Restart();
+            MlNetRanker.Scores(File.ReadAllBytes(zip), list).CopyTo(scores, 0);
+        }
+
+        return (rows, scores, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Runs a command body, turning the failures a user can fix into one line on the console and exit code 1.</summary>

@@ -69,13 +69,21 @@ public sealed class ModelsApiTests
             Assert.That(models["activations"]!.AsArray(), Is.Empty);
             Assert.That(models["models"]!.AsArray().Select(m => (string)m!["version"]!), Is.EqualTo(new[] { TrainedRegistry.Second, TrainedRegistry.First }), "newest first");
         });
-        foreach (var version in new[] { TrainedRegistry.First, TrainedRegistry.Second })
+        Assert.Multiple(() =>
+        {
+            Assert.That((string)models["servingTrainer"]!, Is.EqualTo("rule-based"));
+            Assert.That((string)models.Model(TrainedRegistry.First)["library"]!, Does.StartWith("Matching.Engine"));
+            Assert.That((bool)models.Model(TrainedRegistry.First)["hasSourceModel"]!, Is.False);
+            Assert.That((string)models.Model(TrainedRegistry.Second)["library"]!, Does.StartWith("Microsoft.ML.LightGbm 5."));
+            Assert.That((bool)models.Model(TrainedRegistry.Second)["hasSourceModel"]!, Is.True, "the ML.NET zip is kept");
+        });
+        foreach (var (version, trainer) in new[] { (TrainedRegistry.First, "lambdamart"), (TrainedRegistry.Second, "mlnet-lightgbm") })
         {
             var model = models.Model(version);
             Assert.Multiple(() =>
             {
                 Assert.That((string)model["status"]!, Is.EqualTo("candidate"));
-                Assert.That((string)model["kind"]!, Is.EqualTo("lambdamart"));
+                Assert.That((string)model["kind"]!, Is.EqualTo(trainer));
                 Assert.That((string)model["featureSchema"]!, Is.EqualTo(PairFeatures.SchemaVersion));
                 Assert.That((double)model["metrics"]!["ndcg@10"]!, Is.InRange(0.5, 1.0));
                 Assert.That((double)model["metrics"]!["trainRows"]!, Is.GreaterThan(100));
@@ -83,6 +91,27 @@ public sealed class ModelsApiTests
                 Assert.That(model["activatedAt"], Is.Null);
             });
         }
+    }
+
+    [Test]
+    public async Task An_MlNet_model_serves_from_its_exported_trees_and_responses_name_its_trainer_and_library()
+    {
+        var response = await _data.ActivateAsync(TrainedRegistry.Second, "ML.NET's turn");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
+
+        var match = await _directory.PostAsJsonAsync("/v1/matches", TestDirectory.Request("c-mlnet"));
+        var shortlist = JsonNode.Parse(await match.Content.ReadAsStringAsync())!;
+        var active = JsonNode.Parse(body)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That((string)active["servingTrainer"]!, Is.EqualTo("mlnet-lightgbm"));
+            Assert.That((string)active["servingLibrary"]!, Does.StartWith("Microsoft.ML.LightGbm 5."));
+            Assert.That((string)shortlist["modelVersion"]!, Is.EqualTo(TrainedRegistry.Second));
+            Assert.That((string)shortlist["modelTrainer"]!, Is.EqualTo("mlnet-lightgbm"));
+            Assert.That((string)shortlist["modelLibrary"]!, Does.StartWith("Microsoft.ML.LightGbm 5."));
+            Assert.That(shortlist["therapists"]!.AsArray(), Is.Not.Empty);
+        });
     }
 
     [Test]

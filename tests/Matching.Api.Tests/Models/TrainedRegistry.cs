@@ -13,16 +13,17 @@ namespace Matching.Api.Tests.Models;
 
 /// <summary>
 /// Writes once, through a real application, a simulated history, <see cref="TestDirectory"/> and
-/// two models trained on it by <see cref="ModelTrainer"/> and kept as candidates; every test then
+/// two models trained on it by <see cref="ModelTrainer"/> (the engine's LambdaMART, then ML.NET's
+/// LightGBM exported to the engine) and kept as candidates; every test then
 /// starts the application on its own copy of that file, so activations never leak between tests.
 /// </summary>
 [SetUpFixture]
 public sealed class TrainedRegistry
 {
-    /// <summary>The first candidate, trained at the factory clock's start.</summary>
+    /// <summary>The first candidate, trained by the engine's LambdaMART at the factory clock's start.</summary>
     public static string First { get; private set; } = "";
 
-    /// <summary>The second candidate, trained a day later on the same history.</summary>
+    /// <summary>The second candidate, trained by ML.NET's LightGBM a day later on the same history.</summary>
     public static string Second { get; private set; } = "";
 
     /// <summary>A model artifact cut short: not JSON.</summary>
@@ -49,11 +50,11 @@ public sealed class TrainedRegistry
             await therapists.UpsertManyAsync(TestDirectory.All);
             var trainer = new ModelTrainer(feedback, models, factory.Clock);
             var versions = new List<string>();
-            foreach (var prefix in new[] { "lambdamart-20261118T090000Z-", "lambdamart-20261119T090000Z-" })
+            foreach (var (kind, prefix) in new[] { (RankingTrainer.LambdaMart, "lambdamart-20261118T090000Z-"), (RankingTrainer.MlNetLightGbm, "mlnet-lightgbm-20261119T090000Z-") })
             {
-                var outcome = await trainer.RunAsync(new TrainingSettings(), new PromotionPolicy(Margin: 1.0), Path.Combine(_folder, "reports"), "test");
+                var outcome = await trainer.RunAsync(new TrainingSettings { Trainers = [kind] }, new PromotionPolicy(Margin: 1.0), Path.Combine(_folder, "reports"), "test");
                 Assert.That(outcome.Run.Decision, Is.EqualTo(ModelTrainer.Kept), outcome.Run.Reason);
-                Assert.That(outcome.Run.ChallengerVersion, Is.EqualTo(TrainingPipeline.VersionAt(factory.Clock.Now, outcome.Run.Id)).And.StartsWith(prefix));
+                Assert.That(outcome.Run.ChallengerVersion, Is.EqualTo(TrainingPipeline.VersionAt(factory.Clock.Now, outcome.Run.Id, kind)).And.StartsWith(prefix));
                 versions.Add(outcome.Run.ChallengerVersion!);
                 factory.Clock.Now += TimeSpan.FromDays(1);
             }

@@ -35,6 +35,34 @@ public class LtrCommandsTests
         Assert.That(LambdaMartModel.Load(File("model.json")).TreeCount, Is.EqualTo(20));
     }
 
+    [TestCase("mlnet-lightgbm")]
+    [TestCase("mlnet-fasttree")]
+    public void An_MlNet_trainer_writes_the_exported_model_and_its_zip_and_both_score_the_same(string trainer)
+    {
+        var (code, output) = Run("ltr", "train", "--trainer", trainer,
+            "--train", File("train"), "--train-query", File("train.query"),
+            "--valid", File("valid"), "--valid-query", File("valid.query"),
+            "--model", File("model.json"), "--trees", "20", "--leaves", "8", "--min-leaf-rows", "5");
+        Assert.That(code, Is.Zero, output);
+        Assert.That(System.IO.File.Exists(File("model.json.mlnet.zip")), Is.True);
+
+        var (exportedCode, exportedOutput) = Run("ltr", "score", "--model", File("model.json"), "--data", File("valid"), "--out", File("exported.txt"));
+        var (ownCode, ownOutput) = Run("ltr", "score", "--trainer", trainer, "--model", File("model.json"), "--data", File("valid"), "--out", File("own.txt"));
+        var (evalCode, evalOutput) = Run("ltr", "eval", "--trainer", trainer, "--model", File("model.json"), "--data", File("valid"), "--query", File("valid.query"));
+
+        Assert.That((exportedCode, ownCode, evalCode), Is.EqualTo((0, 0, 0)), exportedOutput + ownOutput + evalOutput);
+        var exported = System.IO.File.ReadAllLines(File("exported.txt")).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).ToList();
+        var own = System.IO.File.ReadAllLines(File("own.txt")).Select(l => double.Parse(l, CultureInfo.InvariantCulture)).ToList();
+        Assert.That(exported, Has.Count.EqualTo(own.Count));
+        for (var r = 0; r < own.Count; r++)
+        {
+            Assert.That(exported[r], Is.EqualTo(own[r]).Within(1e-5), $"row {r}");
+        }
+
+        Assert.That(LambdaMartModel.Load(File("model.json")).TreeCount, Is.EqualTo(20));
+        Assert.That(evalOutput, Does.Contain("NDCG@10"));
+    }
+
     [Test]
     public void Score_writes_one_round_trippable_score_per_row_in_order()
     {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Side-by-side comparison of Matching.Engine's LambdaMART with XGBoost (rank:ndcg, hist):
-# NDCG@10 on the LETOR example, training time on it and on a 200,000-row synthetic set, and
-# scoring speed of a 300-tree model. Prints one table; misses are printed as misses.
+# Side-by-side comparison of Matching.Engine's LambdaMART with XGBoost (rank:ndcg, hist) and
+# ML.NET's LightGBM and FastTree ranking trainers: NDCG@10 on the LETOR example, training time on
+# it and on a 200,000-row synthetic set, and scoring speed of a 300-tree model (ML.NET's through
+# its exported trees and through its own Transform). Prints the engine-vs-XGBoost table, then one
+# table of every trainer with times as ratios to the engine's; misses are printed as misses.
 #
-#   bench/compare-xgboost.sh            # from anywhere inside the repository
-#   LTR_EXAMPLE_DIR=/path/to/ltr-example bench/compare-xgboost.sh
+#   bench/compare-rankers.sh            # from anywhere inside the repository
+#   LTR_EXAMPLE_DIR=/path/to/ltr-example bench/compare-rankers.sh
 #
 # Environment: LTR_EXAMPLE_DIR (default: <repo>/../shared/data/ltr-example), BENCH_L2 (lambda for
 # both sides, default 1), BENCH_SEEDS (default 5), PYTHON (an interpreter with xgboost).
