@@ -14,6 +14,9 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
     /// <summary>Name of the learned model trained with a grouping policy.</summary>
     public static string LearnedName(GroupingPolicy grouping) => $"lambdamart ({grouping.ToString().ToLowerInvariant()})";
 
+    /// <summary>Name of a policy ranked by score minus capacity prices.</summary>
+    public static string PricedName(string policy) => policy + " + prices";
+
     /// <summary>Runs the evaluation; <paramref name="progress"/> hears each stage.</summary>
     public async Task<EvaluationReport> RunAsync(TrainingSettings settings, AllianceTruth? truth, IProgress<string>? progress = null, CancellationToken ct = default)
     {
@@ -43,6 +46,7 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             if (grouping == settings.Grouping)
             {
                 policies.Add(new EvaluatedPolicy(LearnedName(grouping) + " fit only", new FitOnlyModel(trained.Model)));
+                policies.Add(new EvaluatedPolicy(PricedName(LearnedName(grouping)), trained.Model) { Priced = true });
             }
 
             models.Add(new ModelSummary(LearnedName(grouping), grouping, trained.TrainRows, trained.TrainQueries, trained.Model.Model.TreeCount, trained.Duration.TotalSeconds));
@@ -68,8 +72,14 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             holdoutClients = clients.Count;
             var directory = await therapists.ActiveProfilesAsync(ct);
             var tracks = await feedback.TrackRecordsAsync(history.Cutoff, ct);
+            // The first price windows see the requests of the weeks just before the holdout.
+            var earlier = await shortlists.FirstRequestsAsync(history.Cutoff - TimeSpan.FromDays(7 * settings.Pricing.WindowWeeks), history.Cutoff, ct);
+            var replay = new CapacityReplay { Earlier = earlier, Pricing = settings.Pricing, Baseline = TrainingPipeline.Baseline.Name };
             truthMetrics = Evaluation.AgainstTruth(clients, directory, tracks, truth,
-                [.. policies, EvaluatedPolicy.RankableOracle, EvaluatedPolicy.Oracle], Evaluation.DefaultCandidates, settings.EvaluationSeed);
+                [.. policies, TrainingPipeline.Baseline with { Name = PricedName(TrainingPipeline.Baseline.Name), Priced = true },
+                 EvaluatedPolicy.RankableOracle, EvaluatedPolicy.RankableOracle with { Name = PricedName(EvaluatedPolicy.RankableOracle.Name), Priced = true },
+                 EvaluatedPolicy.CapacityOracle, EvaluatedPolicy.Oracle],
+                Evaluation.DefaultCandidates, settings.EvaluationSeed, replay);
         }
 
         var targets = EvaluationReport.Check(LearnedName(settings.Grouping), TrainingPipeline.Baseline.Name, observed, truthMetrics);

@@ -1,3 +1,4 @@
+using Matching.Engine.Allocation;
 using Matching.Engine.Learning;
 using Matching.Engine.Ranking;
 
@@ -42,6 +43,9 @@ public sealed record TrainingSettings
     /// the best of 0, 2, 5 and 10 in the README's evaluation.
     /// </summary>
     public double BaselineWeight { get; init; } = 2;
+
+    /// <summary>How capacity prices are learned for the priced policies of the evaluation.</summary>
+    public CapacityPricing Pricing { get; init; } = new();
 
     /// <summary>Seed of the evaluation's random choices. Default 1.</summary>
     public int EvaluationSeed { get; init; } = 1;

@@ -1,0 +1,120 @@
+namespace Matching.Engine.Allocation;
+
+/// <summary>
+/// How therapists' capacity prices are learned: the capacity constraints' shadow prices of the
+/// best assignment of the requests still expected this week to the places still left (the dual
+/// of the assignment problem, Johari et al. arXiv:1603.04549), re-solved off the request path
+/// every <see cref="Refresh"/> and blended into the prices in use. The requests still expected
+/// are forecast by the recent past: those that arrived in the same remaining part of the week,
+/// one to <see cref="WindowWeeks"/> weeks earlier (<see cref="Window"/>). The ranking score
+/// becomes the model's score minus the therapist's price, so demand is steered away from
+/// therapists who would fill anyway towards those who suit the client nearly as well and have
+/// room; a therapist's price rises while its places are in demand and falls to 0 when they are not.
+/// </summary>
+public sealed record CapacityPricing
+{
+    /// <summary>Past weeks whose requests forecast the rest of this week. Default 1.</summary>
+    public int WindowWeeks { get; init; } = 1;
+
+    /// <summary>How often the prices are solved again. Default 6 hours.</summary>
+    public TimeSpan Refresh { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// Step size of the price update, in (0, 1]: new price = old + step × (solved − old), a damped
+    /// step towards the window's optimal dual. 1 takes the window's prices as they are; smaller
+    /// steps average over windows and so over the noise of one week's arrivals. Default 0.5.
+    /// </summary>
+    public double Step { get; init; } = 0.5;
+
+    /// <summary>
+    /// Value, in score units, of sending a client to no one, below the lowest score in the window.
+    /// Every real option is worth more than none, so a client is left out of the window's
+    /// assignment only where places run out; it bounds every price by the window's score range
+    /// plus this. Default 1.
+    /// </summary>
+    public double OutsideOption { get; init; } = 1.0;
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting out of range.</exception>
+    public void Validate()
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(WindowWeeks);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Refresh, TimeSpan.Zero);
+        if (!(Step > 0 && Step <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Step), Step, "The step is in (0, 1].");
+        }
+
+        if (!(OutsideOption > 0) || !double.IsFinite(OutsideOption))
+        {
+            throw new ArgumentOutOfRangeException(nameof(OutsideOption), OutsideOption, "The outside option is a positive number.");
+        }
+    }
+
+    /// <summary>
+    /// The spans of past requests that forecast the rest of the week of <paramref name="now"/>:
+    /// for k = 1 to <see cref="WindowWeeks"/>, from k weeks before <paramref name="now"/> to k
+    /// weeks before the end of its week. Capacity resets on Monday 00:00 UTC (<see cref="Domain.Calendar"/>).
+    /// </summary>
+    public IReadOnlyList<(DateTimeOffset From, DateTimeOffset To)> Window(DateTimeOffset now)
+    {
+        var end = Domain.Calendar.WeekStart(now) + TimeSpan.FromDays(7);
+        return [.. Enumerable.Range(1, WindowWeeks).Select(k => (now - TimeSpan.FromDays(7 * k), end - TimeSpan.FromDays(7 * k)))];
+    }
+
+    /// <summary>
+    /// Solves the assignment of the forecast requests to the places left, with scores as weights,
+    /// and returns the capacity prices in score units, one per therapist.
+    /// </summary>
+    /// <param name="placesLeft">New-client places each therapist has left this week (0 for one full or not accepting).</param>
+    /// <param name="window">The requests in <see cref="Window"/>: each client's eligible therapists and the model's score for each.</param>
+    public double[] Solve(IReadOnlyList<int> placesLeft, IReadOnlyList<AssignmentClient> window)
+    {
+        ArgumentNullException.ThrowIfNull(placesLeft);
+        ArgumentNullException.ThrowIfNull(window);
+        var lowest = double.PositiveInfinity;
+        foreach (var c in window)
+        {
+            foreach (var w in c.Weights)
+            {
+                lowest = Math.Min(lowest, w);
+            }
+        }
+
+        if (double.IsPositiveInfinity(lowest))
+        {
+            return new double[placesLeft.Count];
+        }
+
+        var shifted = new AssignmentClient[window.Count];
+        for (var i = 0; i < shifted.Length; i++)
+        {
+            var weights = new double[window[i].Weights.Length];
+            for (var k = 0; k < weights.Length; k++)
+            {
+                weights[k] = window[i].Weights[k] - lowest + OutsideOption;
+            }
+
+            shifted[i] = new AssignmentClient(window[i].Therapists, weights);
+        }
+
+        var capacity = placesLeft.Select(c => Math.Max(0, c) * WindowWeeks).ToArray();
+        return CapacityAssignment.Solve(capacity, shifted).Prices;
+    }
+
+    /// <summary>One damped step of the prices in use towards freshly solved ones, in place.</summary>
+    /// <param name="prices">Prices in use, updated.</param>
+    /// <param name="solved">The window's prices.</param>
+    public void StepTowards(Span<double> prices, ReadOnlySpan<double> solved)
+    {
+        if (prices.Length != solved.Length)
+        {
+            throw new ArgumentException("One solved price per price in use.", nameof(solved));
+        }
+
+        for (var j = 0; j < prices.Length; j++)
+        {
+            prices[j] += Step * (solved[j] - prices[j]);
+        }
+    }
+}
