@@ -1,3 +1,4 @@
+using Matching.Api.Capacity;
 using Matching.Api.Clients;
 using Matching.Api.Feedback;
 using Matching.Api.Health;
@@ -33,6 +34,7 @@ app.MapFeedback();
 app.MapTherapists();
 app.MapClients();
 app.MapModels();
+app.MapCapacity();
 app.MapHealth();
 
 app.Run();

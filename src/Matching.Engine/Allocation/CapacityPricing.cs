@@ -102,6 +102,70 @@ public sealed record CapacityPricing
         return CapacityAssignment.Solve(capacity, shifted).Prices;
     }
 
+    /// <summary>
+    /// Solves prices for a served directory: each request of the window is matched against the
+    /// snapshot's hard constraints (therapists with places left), scored by the model, and
+    /// the forecast assignment uses each therapist's places left this week. Off the request path:
+    /// it scores every eligible therapist of every request in the window.
+    /// </summary>
+    /// <param name="directory">The snapshot.</param>
+    /// <param name="model">The model that ranks; the prices are in its score units.</param>
+    /// <param name="window">The requests of <see cref="Window"/>.</param>
+    /// <returns>Price by therapist id, for every therapist some request of the window could have been given.</returns>
+    public IReadOnlyDictionary<string, double> Solve(Matching.TherapistDirectory directory, Matching.IRankingModel model, IEnumerable<Domain.ClientPreferences> window)
+    {
+        ArgumentNullException.ThrowIfNull(directory);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(window);
+        var words = directory.Words;
+        var eligibleSet = new ulong[Math.Max(1, words)];
+        var scratch = new ulong[Math.Max(1, words)];
+        Span<int> excluded = stackalloc int[Matching.HardConstraintFilter.ConstraintCount];
+        var n = Matching.PairFeatures.Count;
+        var index = new Dictionary<int, int>();
+        var slotsOf = new List<int>();
+        var clients = new List<AssignmentClient>();
+        foreach (var client in window)
+        {
+            Matching.HardConstraintFilter.Apply(client, directory, eligibleSet.AsSpan(0, words), scratch.AsSpan(0, words), excluded);
+            var count = Matching.Bits.Count(eligibleSet.AsSpan(0, words));
+            if (count == 0)
+            {
+                continue;
+            }
+
+            var slots = new int[count];
+            Matching.Bits.Collect(eligibleSet.AsSpan(0, words), slots);
+            var features = new float[count * n];
+            Matching.PairFeatures.Compute(client, directory, slots, features);
+            var scores = new double[count];
+            model.Score(features, count, scores);
+            var therapists = new int[count];
+            for (var k = 0; k < count; k++)
+            {
+                if (!index.TryGetValue(slots[k], out var t))
+                {
+                    index[slots[k]] = t = slotsOf.Count;
+                    slotsOf.Add(slots[k]);
+                }
+
+                therapists[k] = t;
+            }
+
+            clients.Add(new AssignmentClient(therapists, scores));
+        }
+
+        var left = slotsOf.Select(slot => directory.Entry(slot).Candidate.CapacityLeft).ToArray();
+        var prices = Solve(left, clients);
+        var result = new Dictionary<string, double>(slotsOf.Count, StringComparer.Ordinal);
+        for (var t = 0; t < slotsOf.Count; t++)
+        {
+            result[directory.Entry(slotsOf[t]).Candidate.Profile.Id] = prices[t];
+        }
+
+        return result;
+    }
+
     /// <summary>One damped step of the prices in use towards freshly solved ones, in place.</summary>
     /// <param name="prices">Prices in use, updated.</param>
     /// <param name="solved">The window's prices.</param>

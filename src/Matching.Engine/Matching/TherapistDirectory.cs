@@ -63,6 +63,18 @@ public sealed class TherapistDirectory
     /// <summary>When the capacity prices were solved, or null when there are none.</summary>
     public DateTimeOffset? PricesSolvedAt => _prices.SolvedAt;
 
+    /// <summary>The listed therapists, in slot order (for reports; the match path reads the bitsets).</summary>
+    public IEnumerable<Candidate> ListedCandidates()
+    {
+        for (var slot = 0; slot < SlotCount; slot++)
+        {
+            if (Bits.Test(_listed, slot))
+            {
+                yield return Entry(slot).Candidate;
+            }
+        }
+    }
+
     /// <summary>The therapist's capacity price (0 when none was solved or the therapist is unknown).</summary>
     public double PriceOf(string id) => _slots.TryGetValue(id, out var slot) ? _prices.At(slot) : 0;
 
