@@ -17,6 +17,9 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
     /// <summary>Name of a policy ranked by score minus capacity prices.</summary>
     public static string PricedName(string policy) => policy + " + prices";
 
+    /// <summary>Name of a policy with the exploration bonus for under-observed therapists.</summary>
+    public static string ExploringName(string policy) => policy + " + exposure";
+
     /// <summary>Runs the evaluation; <paramref name="progress"/> hears each stage.</summary>
     public async Task<EvaluationReport> RunAsync(TrainingSettings settings, AllianceTruth? truth, IProgress<string>? progress = null, CancellationToken ct = default)
     {
@@ -64,6 +67,7 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
         var observed = Evaluation.Observed(holdout, policies, settings.EvaluationSeed);
 
         IReadOnlyList<TruthMetrics>? truthMetrics = null;
+        IReadOnlyList<TruthMetrics>? newTherapists = null;
         var holdoutClients = 0;
         if (truth is not null)
         {
@@ -80,10 +84,23 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
                  EvaluatedPolicy.RankableOracle, EvaluatedPolicy.RankableOracle with { Name = PricedName(EvaluatedPolicy.RankableOracle.Name), Priced = true },
                  EvaluatedPolicy.CapacityOracle, EvaluatedPolicy.Oracle],
                 Evaluation.DefaultCandidates, settings.EvaluationSeed, replay);
+
+            // New therapists: every tenth listing (by id) replayed without its track record, as if it
+            // joined when the holdout starts; exposure with and without the bonus.
+            if (policies.FirstOrDefault(p => p.Name == LearnedName(settings.Grouping)) is { } learned)
+            {
+                progress?.Report("replaying with new therapists");
+                var newcomers = directory.OrderBy(t => t.Id, StringComparer.Ordinal).Where((_, i) => i % 10 == 0).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+                newTherapists = Evaluation.AgainstTruth(clients, directory, tracks, truth,
+                    [TrainingPipeline.Baseline, learned, learned with { Name = PricedName(learned.Name), Priced = true },
+                     learned with { Name = ExploringName(PricedName(learned.Name)), Priced = true, ExplorationBonus = settings.ExplorationBonus },
+                     EvaluatedPolicy.Random, EvaluatedPolicy.CapacityOracle],
+                    Evaluation.DefaultCandidates, settings.EvaluationSeed, replay with { NewTherapists = newcomers });
+            }
         }
 
-        var targets = EvaluationReport.Check(LearnedName(settings.Grouping), TrainingPipeline.Baseline.Name, observed, truthMetrics);
+        var targets = EvaluationReport.Check(LearnedName(settings.Grouping), TrainingPipeline.Baseline.Name, observed, truthMetrics, newTherapists);
         return new EvaluationReport(clock.GetUtcNow(), history.From, history.Cutoff, asOf, history.Train.Count, history.Holdout.Count, holdoutClients,
-            models, observed, truthMetrics, iterations, importance, targets);
+            models, observed, truthMetrics, iterations, importance, targets, newTherapists);
     }
 }

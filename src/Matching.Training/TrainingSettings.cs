@@ -47,6 +47,12 @@ public sealed record TrainingSettings
     /// <summary>How capacity prices are learned for the priced policies of the evaluation.</summary>
     public CapacityPricing Pricing { get; init; } = new();
 
+    /// <summary>
+    /// Exploration bonus of the "+ exposure" policy in the evaluation, in score units: a
+    /// therapist with r ratings gets bonus / sqrt(1 + r) (<see cref="EvaluatedPolicy.ExplorationBonus"/>). Default 0.3.
+    /// </summary>
+    public double ExplorationBonus { get; init; } = 0.3;
+
     /// <summary>Seed of the evaluation's random choices. Default 1.</summary>
     public int EvaluationSeed { get; init; } = 1;
 }

@@ -10,7 +10,7 @@ public sealed class CapacityOptions
     /// <summary>Whether capacity prices are solved and used in ranking; default true.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How the prices are learned; the defaults are <see cref="CapacityPricing"/>'s (solved every 6 hours, step 0.5).</summary>
+    /// <summary>How the prices are learned; the defaults are <see cref="CapacityPricing"/>'s (solved every 6 hours on a four-week forecast window, step 1).</summary>
     public CapacityPricing Pricing { get; set; } = new();
 }
 

@@ -30,10 +30,11 @@ internal static class EvaluateCommand
         var priceOutside = new Option<double>("--price-outside-option") { Description = "Value of placing a client with no one, in score units below the window's lowest score.", DefaultValueFactory = _ => pricing.OutsideOption };
         var priceRefresh = new Option<double>("--price-refresh-hours") { Description = "Hours between two solves of the capacity prices.", DefaultValueFactory = _ => pricing.Refresh.TotalHours };
         var priceWeeks = new Option<int>("--price-window-weeks") { Description = "Past weeks whose requests forecast the rest of the week for the prices.", DefaultValueFactory = _ => pricing.WindowWeeks };
+        var exposureBonus = new Option<double>("--exposure-bonus") { Description = "Exploration bonus (score units) of the + exposure policy: bonus / sqrt(1 + ratings).", DefaultValueFactory = _ => new TrainingSettings().ExplorationBonus };
         var database = new DatabaseOptionsBinding();
         var command = new Command("evaluate", "Train on the older history, evaluate on the newer, and write a report.")
         {
-            truth, output, holdout, trees, leaves, learningRate, minLeafRows, earlyStopping, baseline, priceStep, priceOutside, priceRefresh, priceWeeks,
+            truth, output, holdout, trees, leaves, learningRate, minLeafRows, earlyStopping, baseline, priceStep, priceOutside, priceRefresh, priceWeeks, exposureBonus,
         };
         database.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -68,6 +69,7 @@ internal static class EvaluateCommand
                 {
                     HoldoutFraction = parse.GetValue(holdout),
                     BaselineWeight = parse.GetValue(baseline),
+                    ExplorationBonus = parse.GetValue(exposureBonus),
                     Pricing = pricing with
                     {
                         Step = parse.GetValue(priceStep),
@@ -118,6 +120,18 @@ internal static class EvaluateCommand
             {
                 var vs = t.DropoutVsBaseline is { } d ? Markup.Escape($"{d.Estimate * 100:+0.00;-0.00} [{d.Low * 100:+0.00;-0.00}, {d.High * 100:+0.00;-0.00}] pt") : "";
                 table.AddRow(Markup.Escape(t.Policy), $"{t.Ndcg10:0.000}", $"{t.Top1:0.000}", $"{t.Top5:0.000}", $"{t.Assigned:0.000}", $"{t.AssignedDropout:P2}", vs, $"{t.CapacityUsed:P1}", $"{t.MostLoaded:0.00}");
+            }
+
+            console.Write(table);
+        }
+
+        if (report.NewTherapists is { } fresh)
+        {
+            var table = new Table().Title("With a tenth of the therapists new (no track record)")
+                .AddColumns("policy", "with capacity", "dropout", "new therapists' exposure vs established of the same fit (first 8 weeks)");
+            foreach (var t in fresh)
+            {
+                table.AddRow(Markup.Escape(t.Policy), $"{t.Assigned:0.000}", $"{t.AssignedDropout:P2}", t.NewTherapistExposure is { } x ? $"{x:0.00}" : "");
             }
 
             console.Write(table);

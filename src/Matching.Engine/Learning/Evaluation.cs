@@ -19,6 +19,13 @@ public sealed record EvaluatedPolicy(string Name, IRankingModel? Model, Referenc
     public bool Priced { get; init; }
 
     /// <summary>
+    /// Exposure for under-observed therapists when capacity binds, in score units: an
+    /// upper-confidence bonus of <c>ExplorationBonus / sqrt(1 + ratings)</c> on the track record,
+    /// so a therapist with no history gets all of it and one with 99 ratings a tenth. 0 = none.
+    /// </summary>
+    public double ExplorationBonus { get; init; }
+
+    /// <summary>
     /// The best assignment of each week's clients to therapists under weekly capacity, knowing
     /// therapist effect and fit (a maximum-weight b-matching, <see cref="CapacityAssignment"/>);
     /// per client it ranks as <see cref="RankableOracle"/>.
@@ -120,6 +127,11 @@ public sealed record ObservedMetrics(string Policy, double Ndcg1, double Ndcg5, 
 /// <param name="MostLoaded">Highest load of a therapist in a week as a share of its capacity (never above 1).</param>
 /// <param name="AssignedVsBaseline">True alliance with capacity minus the baseline's, per client placed by both, when a baseline was named.</param>
 /// <param name="DropoutVsBaseline">Implied dropout with capacity minus the baseline's, per client placed by both, when a baseline was named.</param>
+/// <param name="NewTherapistExposure">
+/// When new therapists were named: their exposure on the replay's shortlists (top 10, weight
+/// 1/log2(1 + position)) in its first weeks, as a ratio to established therapists' of the same
+/// fit (pairs binned by therapist + fit, 0.1 SD wide; the ratio per bin averaged over the new pairs).
+/// </param>
 public sealed record TruthMetrics(
     string Policy,
     double Ndcg10,
@@ -133,7 +145,8 @@ public sealed record TruthMetrics(
     double CapacityUsed = 0,
     double MostLoaded = 0,
     Difference? AssignedVsBaseline = null,
-    Difference? DropoutVsBaseline = null);
+    Difference? DropoutVsBaseline = null,
+    double? NewTherapistExposure = null);
 
 /// <summary>How the capacity replay of <see cref="Evaluation.AgainstTruth"/> runs.</summary>
 public sealed record CapacityReplay
@@ -146,6 +159,16 @@ public sealed record CapacityReplay
 
     /// <summary>Name of the policy every other is compared with (intervals of the differences), or null.</summary>
     public string? Baseline { get; init; }
+
+    /// <summary>
+    /// Therapists treated as new in the replay: their track records are hidden (as for a therapist
+    /// who joined when the replay starts), and their exposure is measured against established
+    /// therapists of the same fit. Default none.
+    /// </summary>
+    public IReadOnlySet<string> NewTherapists { get; init; } = new HashSet<string>();
+
+    /// <summary>Weeks from the start of the replay over which new therapists' exposure is measured. Default 8.</summary>
+    public int ExposureWeeks { get; init; } = 8;
 }
 
 /// <summary>Offline evaluation of ranking policies.</summary>
@@ -279,6 +302,10 @@ public static class Evaluation
             taken[p] = [];
         }
 
+        var replayTrack = known.Select((t, j) => replay.NewTherapists.Contains(t.Id) ? TrackRecord.None : track[j]).ToArray();
+        var isNew = known.Select(t => replay.NewTherapists.Contains(t.Id)).ToArray();
+        var exposureUntil = ordered.Count == 0 ? DateTimeOffset.MinValue : Calendar.WeekStart(ordered[0].At) + TimeSpan.FromDays(7 * replay.ExposureWeeks);
+        var exposure = policies.Select(_ => new ExposureBins()).ToArray();
         var eligibleCache = new Dictionary<string, (int[] Eligible, float[] Features)>(StringComparer.Ordinal);
         (int[] Eligible, float[] Features) EligibleOf(ClientPreferences client)
         {
@@ -289,7 +316,7 @@ public static class Evaluation
                 var f = new float[list.Length * n];
                 for (var s = 0; s < list.Length; s++)
                 {
-                    PairFeatures.Compute(client, new Candidate(known[list[s]], known[list[s]].WeeklyNewClientCapacity, track[list[s]]), f.AsSpan(s * n, n));
+                    PairFeatures.Compute(client, new Candidate(known[list[s]], known[list[s]].WeeklyNewClientCapacity, replayTrack[list[s]]), f.AsSpan(s * n, n));
                 }
 
                 eligibleCache[client.ClientId] = e = (list, f);
@@ -326,6 +353,7 @@ public static class Evaluation
                     {
                         var ci = truth.IndexOfClient(client.ClientId);
                         windowScores[p][client.ClientId] = scores = Scores(policies[p], ci, eligible, tIndex, features, truth, SimulationRandom.For(seed, 0xB1D, ci));
+                        AddBonus(policies[p], eligible, scores);
                     }
 
                     window.Add(new AssignmentClient(eligible, scores));
@@ -379,10 +407,11 @@ public static class Evaluation
                 var features = new float[open.Count * n];
                 for (var s = 0; s < open.Count; s++)
                 {
-                    PairFeatures.Compute(client, new Candidate(known[open[s]], left[s], track[open[s]]), features.AsSpan(s * n, n));
+                    PairFeatures.Compute(client, new Candidate(known[open[s]], left[s], replayTrack[open[s]]), features.AsSpan(s * n, n));
                 }
 
                 var scores = Scores(policies[p], ci, open.ToArray(), tIndex, features, truth, rng);
+                AddBonus(policies[p], open, scores);
                 if (prices[p] is { } price)
                 {
                     if (refreshed[p] is not { } last || at - last >= replay.Pricing.Refresh || Calendar.WeekStart(last) != week)
@@ -405,6 +434,10 @@ public static class Evaluation
                 var chosen = open[best];
                 taken[p][(chosen, week)] = taken[p].GetValueOrDefault((chosen, week)) + 1;
                 outcomes[p][o] = Place(client, ci, chosen);
+                if (replay.NewTherapists.Count > 0 && at < exposureUntil)
+                {
+                    exposure[p].Add(open, scores, j => isNew[j], j => truth.Rankable(ci, tIndex[j]));
+                }
             }
         }
 
@@ -468,6 +501,7 @@ public static class Evaluation
             {
                 CapacityUsed = places > 0 ? used / places : 0,
                 MostLoaded = mostLoaded,
+                NewTherapistExposure = replay.NewTherapists.Count > 0 && policies[p].Reference != ReferencePolicy.CapacityOracle ? exposure[p].Ratio() : null,
             };
             if (baseline >= 0)
             {
@@ -483,6 +517,17 @@ public static class Evaluation
 
         return results;
 
+        void AddBonus(EvaluatedPolicy policy, IReadOnlyList<int> therapistsOf, double[] scores)
+        {
+            if (policy.ExplorationBonus > 0)
+            {
+                for (var s = 0; s < scores.Length; s++)
+                {
+                    scores[s] += policy.ExplorationBonus / Math.Sqrt(1 + replayTrack[therapistsOf[s]].Ratings);
+                }
+            }
+        }
+
         Placement Place(ClientPreferences client, int ci, int chosen)
         {
             var alliance = truth.TrueAlliance(ci, tIndex[chosen]);
@@ -495,6 +540,51 @@ public static class Evaluation
     private const double CapacityOracleShift = 1000;
 
     private readonly record struct Placement(bool Placed, double Alliance, double Dropout);
+
+    /// <summary>Shortlist exposure of new and established therapists, binned by therapist + fit.</summary>
+    private sealed class ExposureBins
+    {
+        private const int Bins = 40;
+        private const int Shown = 10;
+        private readonly double[] _new = new double[Bins], _old = new double[Bins];
+        private readonly int[] _newPairs = new int[Bins], _oldPairs = new int[Bins];
+
+        public void Add(List<int> open, double[] scores, Func<int, bool> isNew, Func<int, double> rankable)
+        {
+            var order = Enumerable.Range(0, open.Count).OrderByDescending(s => scores[s]).ToArray();
+            for (var pos = 0; pos < order.Length; pos++)
+            {
+                var j = open[order[pos]];
+                var bin = Math.Clamp((int)Math.Floor((rankable(j) + 2.0) / 0.1), 0, Bins - 1);
+                var weight = pos < Shown ? 1.0 / Math.Log2(pos + 2) : 0;
+                if (isNew(j))
+                {
+                    _new[bin] += weight;
+                    _newPairs[bin]++;
+                }
+                else
+                {
+                    _old[bin] += weight;
+                    _oldPairs[bin]++;
+                }
+            }
+        }
+
+        public double? Ratio()
+        {
+            double sum = 0, weight = 0;
+            for (var b = 0; b < Bins; b++)
+            {
+                if (_newPairs[b] > 0 && _oldPairs[b] > 0 && _old[b] > 0)
+                {
+                    sum += _newPairs[b] * (_new[b] / _newPairs[b]) / (_old[b] / _oldPairs[b]);
+                    weight += _newPairs[b];
+                }
+            }
+
+            return weight > 0 ? sum / weight : null;
+        }
+    }
 
     private static Difference? Compare(Placement[] policy, Placement[] baseline, Func<Placement, double> value)
     {

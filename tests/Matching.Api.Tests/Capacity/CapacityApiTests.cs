@@ -19,7 +19,8 @@ public sealed class CapacityApiTests
     [SetUp]
     public async Task SetUp()
     {
-        _factory = new MatchingApiFactory();
+        // One week of forecast, so last week's twelve requests meet this week's eight places.
+        _factory = new MatchingApiFactory(settings: new Dictionary<string, string> { ["Matching:Capacity:Pricing:WindowWeeks"] = "1" });
         await _factory.ImportDirectoryAsync();
         _directory = _factory.ClientFor(Role.Directory);
         _data = _factory.ClientFor(Role.Data);

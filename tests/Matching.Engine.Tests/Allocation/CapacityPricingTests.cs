@@ -22,10 +22,10 @@ public sealed class CapacityPricingTests
     [Test]
     public void A_therapist_wanted_by_more_clients_than_its_places_gets_a_price_and_one_with_room_does_not()
     {
-        // Four clients score T0 above T1; T0 has one place left, T1 four.
+        // Four clients in a one-week window score T0 above T1; T0 has one place left, T1 four.
         AssignmentClient[] window = [.. Enumerable.Range(0, 4).Select(i => new AssignmentClient([0, 1], [2.0 + (0.1 * i), 1.5]))];
 
-        var prices = new CapacityPricing().Solve([1, 4], window);
+        var prices = new CapacityPricing { WindowWeeks = 1 }.Solve([1, 4], window);
 
         Assert.That(prices[0], Is.GreaterThan(0));
         Assert.That(prices[1], Is.Zero);

@@ -211,6 +211,26 @@ public sealed class EvaluationTests
     }
 
     [Test]
+    public void An_exploration_bonus_raises_the_exposure_of_new_therapists_against_established_ones_of_the_same_fit()
+    {
+        // Established therapists have a long, good record; every fifth is new (its record hidden in the replay).
+        var tracks = _world.Therapists.ToDictionary(t => t.Id, _ => new TrackRecord(50, 0.85, new Dictionary<Goal, (int, double)>()));
+        var newcomers = _world.Therapists.Where((_, i) => i % 5 == 0).Select(t => t.Id).ToHashSet();
+        var learned = new EvaluatedPolicy("rule-based", RuleBased.Model) { Priced = true };
+        var exploring = learned with { Name = "rule-based + exposure", ExplorationBonus = 1.0 };
+
+        var metrics = Evaluation.AgainstTruth(_arrivals, _world.Therapists, tracks, _world.Truth, [learned, exploring],
+            replay: new CapacityReplay { NewTherapists = newcomers });
+        var without = Evaluation.AgainstTruth(_arrivals, _world.Therapists, tracks, _world.Truth, [learned]);
+
+        TestContext.Out.WriteLine($"exposure ratio without bonus {metrics[0].NewTherapistExposure:F2}, with {metrics[1].NewTherapistExposure:F2}");
+        Assert.That(metrics[0].NewTherapistExposure, Is.Not.Null);
+        Assert.That(metrics[1].NewTherapistExposure, Is.GreaterThan(metrics[0].NewTherapistExposure));
+        Assert.That(without[0].NewTherapistExposure, Is.Null, "measured only when new therapists are named");
+        Assert.That(metrics[1].Top1, Is.EqualTo(metrics[0].Top1), "the bonus acts in the replay only");
+    }
+
+    [Test]
     public void Observed_scores_random_and_the_models_but_not_the_oracles()
     {
         var holdout = Planted.Holdout;
