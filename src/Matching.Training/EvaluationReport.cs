@@ -186,8 +186,8 @@ public sealed record EvaluationReport(
             foreach (var t in Truth)
             {
                 var share = oracle is { } o && o > random ? ((t.Assigned - random) / (o - random)).ToString("P1", CultureInfo.InvariantCulture) : "";
-                var a = t.AssignedVsBaseline is { } x ? $"{x.Estimate:+0.000;-0.000} [{x.Low:+0.000;-0.000}, {x.High:+0.000;-0.000}]" : "";
-                var d = t.DropoutVsBaseline is { } y ? $"{y.Estimate * 100:+0.00;-0.00} [{y.Low * 100:+0.00;-0.00}, {y.High * 100:+0.00;-0.00}]" : "";
+                var a = t.AssignedVsBaseline is { } x ? $"{x.Estimate:+0.000;-0.000;0.000} [{x.Low:+0.000;-0.000;0.000}, {x.High:+0.000;-0.000;0.000}]" : "";
+                var d = t.DropoutVsBaseline is { } y ? $"{y.Estimate * 100:+0.00;-0.00;0.00} [{y.Low * 100:+0.00;-0.00;0.00}, {y.High * 100:+0.00;-0.00;0.00}]" : "";
                 md.AppendLine(CultureInfo.InvariantCulture, $"| {t.Policy} | {F(t.Assigned)} | {share} | {a} | {t.AssignedDropout:P2} | {d} | {t.AssignedClients} of {t.ReplayedClients} | {t.CapacityUsed:P1} | {t.MostLoaded:0.00} |");
             }
 

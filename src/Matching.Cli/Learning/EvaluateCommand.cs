@@ -118,7 +118,7 @@ internal static class EvaluateCommand
                 .AddColumns("policy", "NDCG@10", "top-1", "top-5", "with capacity", "dropout", "dropout vs baseline (95%)", "places used", "most loaded");
             foreach (var t in truth)
             {
-                var vs = t.DropoutVsBaseline is { } d ? Markup.Escape($"{d.Estimate * 100:+0.00;-0.00} [{d.Low * 100:+0.00;-0.00}, {d.High * 100:+0.00;-0.00}] pt") : "";
+                var vs = t.DropoutVsBaseline is { } d ? Markup.Escape($"{d.Estimate * 100:+0.00;-0.00;0.00} [{d.Low * 100:+0.00;-0.00;0.00}, {d.High * 100:+0.00;-0.00;0.00}] pt") : "";
                 table.AddRow(Markup.Escape(t.Policy), $"{t.Ndcg10:0.000}", $"{t.Top1:0.000}", $"{t.Top5:0.000}", $"{t.Assigned:0.000}", $"{t.AssignedDropout:P2}", vs, $"{t.CapacityUsed:P1}", $"{t.MostLoaded:0.00}");
             }
 
