@@ -44,7 +44,7 @@ public class MatchPipelineBenchmarks
         var tracks = RealisticRanking.TrackRecords(world);
         var random = new Random(8);
         _directory = TherapistDirectory.Create(
-            Engine.Simulation.Simulator.Directory(Therapists, 8).Select(t => new Candidate(t, t.WeeklyNewClientCapacity, tracks[random.Next(tracks.Count)])),
+            Engine.Simulation.Simulator.Directory(Therapists, 8).Select(t => new Candidate(t, t.WeeklyNewClientCapacity, tracks[random.Next(tracks.Count)])).ToList(),
             Calendar.WeekStart(DateTimeOffset.UtcNow));
         _clients = world.Clients.Take(Clients).Select(Standard).ToList();
         _eligible = new ulong[_directory.Words];

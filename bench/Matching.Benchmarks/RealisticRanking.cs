@@ -117,6 +117,7 @@ internal sealed class RealisticRanking
         var directory = Simulator.Directory(10 * candidatesPerQuery, World.Seed + 1)
             .Select(t => new Candidate(t, t.WeeklyNewClientCapacity, tracks[random.Next(tracks.Count)]))
             .ToList();
+        var prior = AlliancePrior.Of(directory.Select(c => c.Track));
 
         var n = PairFeatures.Count;
         var queries = new List<float[]>();
@@ -132,7 +133,7 @@ internal sealed class RealisticRanking
             var rows = new float[candidatesPerQuery * n];
             for (var i = 0; i < candidatesPerQuery; i++)
             {
-                PairFeatures.Compute(client, passing[i], rows.AsSpan(i * n, n));
+                PairFeatures.Compute(client, passing[i], prior, rows.AsSpan(i * n, n));
             }
 
             queries.Add(rows);

@@ -10,6 +10,15 @@ public sealed record ErasureReport(int Shortlists, int ShortlistItems, int Choic
 }
 
 /// <summary>
+/// An erasure: the rows removed, and whether the database files were cleared of them too. False
+/// only on SQLite when a reader kept using the write-ahead log for longer than
+/// <see cref="DatabaseOptions.CheckpointPatience"/>: the rows are gone from every query, but
+/// older page images may still sit in the log; erasing again (which removes nothing more) tries
+/// to clear it again.
+/// </summary>
+public sealed record Erasure(ErasureReport Report, bool FilesCleared);
+
+/// <summary>
 /// Erasure on request: everything stored about one pseudonymous client goes in one transaction.
 /// The erasure log keeps when and how many rows, never the client id. Models already trained
 /// hold no per-client rows; they are aggregates and are replaced by the next nightly training.
@@ -26,11 +35,15 @@ public sealed class ClientStore(MatchingDatabase db, TimeProvider clock)
 
     private const string Log = "INSERT INTO erasure_log (erased_at, caller, rows_erased) VALUES (@At, @Caller, @Rows)";
 
-    /// <summary>Erases the client's shortlists, choices, ratings and outcome events; returns what was removed.</summary>
-    public async Task<ErasureReport> EraseAsync(string clientId, string caller, CancellationToken ct = default)
+    /// <summary>
+    /// Erases the client's shortlists, choices, ratings and outcome events, then clears the
+    /// database files of them (<see cref="MatchingDatabase.TruncateLogAsync"/>); returns what was
+    /// removed and whether the files were cleared.
+    /// </summary>
+    public async Task<Erasure> EraseAsync(string clientId, string caller, CancellationToken ct = default)
     {
         var at = clock.GetUtcNow().UtcDateTime;
-        return await db.InTransactionAsync(async (c, tx, token) =>
+        var report = await db.InTransactionAsync(async (c, tx, token) =>
         {
             var args = new { ClientId = clientId };
             var counts = new int[5];
@@ -44,6 +57,7 @@ public sealed class ClientStore(MatchingDatabase db, TimeProvider clock)
             await c.ExecuteAsync(new CommandDefinition(Log, new { At = at, Caller = caller, Rows = report.Total }, tx, cancellationToken: token));
             return report;
         }, ct);
+        return new Erasure(report, await db.TruncateLogAsync(ct));
     }
 
     private const string Exists = """

@@ -24,8 +24,16 @@ public sealed class DatabaseOptions
     /// </summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>Folder for the SQLite file; default <c>data</c> under the working directory.</summary>
+    /// <summary>
+    /// Folder for the SQLite file; default <c>data</c> under the working directory. In
+    /// Development the API sets <c>../../data</c> (see appsettings.Development.json): <c>dotnet
+    /// run</c> starts it in its project folder, and the repository's <c>data/</c> is where the
+    /// CLI, run from the repository root, looks by default.
+    /// </summary>
     public string DataFolder { get; set; } = "data";
+
+    /// <summary>The SQLite file the service uses in <paramref name="dataFolder"/> when no connection string is given.</summary>
+    public static string SqliteFile(string dataFolder) => Path.Combine(dataFolder, "matching.db");
 
     /// <summary>
     /// Apply pending migrations at start. Default true for SQLite; SQL Server migrations are
@@ -47,4 +55,12 @@ public sealed class DatabaseOptions
     /// behaviour before group commit). SQL Server ignores it.
     /// </summary>
     public int GroupCommitMaxBatch { get; set; } = 256;
+
+    /// <summary>
+    /// SQLite only: how long an erasure keeps trying to truncate the write-ahead log while readers
+    /// still use it (each try returns at once; they back off from 5 ms to 250 ms). Default 10 s:
+    /// longer than any read of the API, shorter than a client's patience. When it runs out the
+    /// rows are deleted but older page images may remain in the log, and the erasure says so.
+    /// </summary>
+    public TimeSpan CheckpointPatience { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Diagnostics;
+using Dapper;
 using Microsoft.Data.SqlClient;
 using Microsoft.Data.Sqlite;
 using Polly;
@@ -23,6 +25,7 @@ public sealed class MatchingDatabase : IAsyncDisposable
     // SQL Server runs ordinary concurrent transactions.
     private readonly SqliteWriter? _sqliteWriter;
     private long _sqlServerTransactions;
+    private long _retries;
 
     /// <summary>Creates the data source for the options.</summary>
     public MatchingDatabase(DatabaseOptions options)
@@ -37,7 +40,7 @@ public sealed class MatchingDatabase : IAsyncDisposable
                 if (string.IsNullOrWhiteSpace(cs))
                 {
                     Directory.CreateDirectory(options.DataFolder);
-                    cs = $"Data Source={Path.Combine(options.DataFolder, "matching.db")}";
+                    cs = $"Data Source={DatabaseOptions.SqliteFile(options.DataFolder)}";
                 }
 
                 // Default Timeout (how long a command waits out SQLITE_BUSY, 30 s unless set) is left to the connection string.
@@ -47,7 +50,7 @@ public sealed class MatchingDatabase : IAsyncDisposable
                     Directory.CreateDirectory(folder);
                 }
 
-                DataSource = SqliteFactory.Instance.CreateDataSource(builder.ToString());
+                DataSource = new SqliteDataSource(builder.ToString());
                 _sqliteWriter = new SqliteWriter(DataSource, options.GroupCommitMaxBatch);
                 break;
             case DatabaseEngine.SqlServer:
@@ -70,10 +73,18 @@ public sealed class MatchingDatabase : IAsyncDisposable
                 Delay = options.RetryDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
+                OnRetry = _ =>
+                {
+                    Interlocked.Increment(ref _retries);
+                    return default;
+                },
             })
             .Build();
         MigrateOnStart = options.MigrateOnStart ?? options.Engine == DatabaseEngine.Sqlite;
+        _checkpointPatience = options.CheckpointPatience;
     }
+
+    private readonly TimeSpan _checkpointPatience;
 
     /// <summary>The engine.</summary>
     public DatabaseEngine Engine { get; }
@@ -83,6 +94,9 @@ public sealed class MatchingDatabase : IAsyncDisposable
 
     /// <summary>Retries transient errors with exponential backoff and jitter, a bounded number of times.</summary>
     public ResiliencePipeline Retry { get; }
+
+    /// <summary>Attempts retried after a transient error, since this instance was created.</summary>
+    public long Retries => Interlocked.Read(ref _retries);
 
     /// <summary>Whether the API applies migrations when it starts.</summary>
     public bool MigrateOnStart { get; }
@@ -137,6 +151,47 @@ public sealed class MatchingDatabase : IAsyncDisposable
         await transaction.CommitAsync(ct);
         Interlocked.Increment(ref _sqlServerTransactions);
         return result;
+    }
+
+    private const string TruncateLog = "PRAGMA wal_checkpoint(TRUNCATE)";
+
+    /// <summary>
+    /// Makes rows deleted so far unrecoverable from the SQLite files. The deletes themselves
+    /// zeroed the rows in their pages (<c>secure_delete</c> is on for every connection), but the
+    /// write-ahead log still holds older images of those pages; this copies the log into the
+    /// database file and truncates the log to zero bytes. A reader still using the log (an open
+    /// read, another process's training run) makes the checkpoint report busy rather than wait,
+    /// so it is tried again with backoff until <see cref="DatabaseOptions.CheckpointPatience"/>
+    /// runs out. Returns whether the log was truncated. On SQL Server there is no such file to
+    /// clear from here and it returns true; the README says what the database needs instead.
+    /// </summary>
+    public async Task<bool> TruncateLogAsync(CancellationToken ct = default)
+    {
+        if (Engine != DatabaseEngine.Sqlite)
+        {
+            return true;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        var wait = TimeSpan.FromMilliseconds(5);
+        while (true)
+        {
+            // Its own connection, outside the writer: a checkpoint cannot run inside a transaction,
+            // and while it waits for readers the writer must keep committing.
+            var busy = await RunAsync((c, token) => c.ExecuteScalarAsync<int>(new CommandDefinition(TruncateLog, cancellationToken: token)), ct);
+            if (busy == 0)
+            {
+                return true;
+            }
+
+            if (Stopwatch.GetElapsedTime(started) + wait > _checkpointPatience)
+            {
+                return false;
+            }
+
+            await Task.Delay(wait, ct);
+            wait = TimeSpan.FromTicks(Math.Min(wait.Ticks * 2, TimeSpan.FromMilliseconds(250).Ticks));
+        }
     }
 
     /// <summary>Whether an exception is worth a retry.</summary>

@@ -7,7 +7,8 @@ namespace Matching.Data;
 /// <summary>
 /// Writes a simulated world into the store as if the service had lived through it: the
 /// directory, every shortlist with the features the service would have logged at that moment
-/// (track records from the ratings made before it, capacity left that week), choices, alliance
+/// (track records from the ratings made before it, shrunk towards the prior measured on those
+/// same ratings; capacity left that week), choices, alliance
 /// ratings and outcome events. The hidden truth stays out of the database.
 /// </summary>
 public static class SimulatedHistory
@@ -32,6 +33,8 @@ public static class SimulatedHistory
         var track = new Dictionary<string, RunningTrack>();
         var taken = new Dictionary<(string, DateTimeOffset), int>();
         int nextRating = 0, nextChoice = 0;
+        var prior = AlliancePrior.Fallback;
+        var priorStale = false;
         var stored = new List<Shortlist>(world.Shortlists.Count);
         var features = new float[PairFeatures.Count];
         var contributions = new double[PairFeatures.Count];
@@ -51,6 +54,14 @@ public static class SimulatedHistory
                 }
 
                 t.Add(firstGoalOf[r.ShortlistId], overall);
+                priorStale = true;
+            }
+
+            // Measured on the track records as the store would report them, as a rebuilt snapshot does.
+            if (priorStale)
+            {
+                prior = AlliancePrior.Of(track.Values.Select(t => t.ToTrackRecord()));
+                priorStale = false;
             }
 
             for (; nextChoice < choicesByTime.Count && choicesByTime[nextChoice].At <= s.CreatedAt; nextChoice++)
@@ -67,10 +78,10 @@ public static class SimulatedHistory
             {
                 var profile = profiles[item.TherapistId];
                 var candidate = new Candidate(profile, profile.WeeklyNewClientCapacity - taken.GetValueOrDefault((profile.Id, week)), track.TryGetValue(profile.Id, out var t) ? t.ToTrackRecord() : TrackRecord.None);
-                PairFeatures.Compute(client, candidate, features);
+                PairFeatures.Compute(client, candidate, prior, features);
                 scorer.Score(features, 1, scores);
                 scorer.Contributions(features, contributions);
-                var fit = Matcher.Explain(client, candidate, features, contributions, scorer);
+                var fit = Matcher.Explain(client, candidate, contributions, scorer, prior);
                 items.Add(new ShortlistItem(item.Position, item.TherapistId, scores[0], fit.Goals, fit.Tasks, fit.Bond, fit.Reasons, features.ToArray()));
             }
 

@@ -1,5 +1,6 @@
 using Matching.Data;
 using Matching.Engine.Learning;
+using Matching.Engine.Matching;
 using Matching.Engine.Simulation;
 
 namespace Matching.Training;
@@ -27,10 +28,11 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
         var asOf = clock.GetUtcNow();
         progress?.Report("loading labeled history");
         var history = await TrainingPipeline.LoadAsync(feedback, asOf, settings, ct);
+        var tracks = await feedback.TrackRecordsAsync(history.Cutoff, ct);
         var policies = new List<EvaluatedPolicy>();
         var models = new List<ModelSummary>();
         var iterations = (IReadOnlyList<Engine.Ranking.IterationMetrics>)[];
-        IReadOnlyDictionary<Engine.Matching.FeatureGroup, double> importance = new Dictionary<Engine.Matching.FeatureGroup, double>();
+        IReadOnlyDictionary<FeatureGroup, double> importance = new Dictionary<FeatureGroup, double>();
         foreach (var grouping in Enum.GetValues<GroupingPolicy>())
         {
             progress?.Report($"training with {grouping} groups");
@@ -48,7 +50,7 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             policies.Add(new EvaluatedPolicy(LearnedName(grouping), trained.Model));
             if (grouping == settings.Grouping)
             {
-                policies.Add(new EvaluatedPolicy(LearnedName(grouping) + " fit only", new FitOnlyModel(trained.Model)));
+                policies.Add(new EvaluatedPolicy(LearnedName(grouping) + " fit only", new FitOnlyModel(trained.Model, AlliancePrior.Of(tracks.Values))));
                 policies.Add(new EvaluatedPolicy(PricedName(LearnedName(grouping)), trained.Model) { Priced = true });
             }
 
@@ -75,7 +77,6 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             var clients = await shortlists.FirstRequestsAsync(history.Cutoff, asOf, ct);
             holdoutClients = clients.Count;
             var directory = await therapists.ActiveProfilesAsync(ct);
-            var tracks = await feedback.TrackRecordsAsync(history.Cutoff, ct);
             // The first price windows see the requests of the weeks just before the holdout.
             var earlier = await shortlists.FirstRequestsAsync(history.Cutoff - TimeSpan.FromDays(7 * settings.Pricing.WindowWeeks), history.Cutoff, ct);
             var replay = new CapacityReplay { Earlier = earlier, Pricing = settings.Pricing, Baseline = TrainingPipeline.Baseline.Name };

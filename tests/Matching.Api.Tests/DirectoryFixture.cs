@@ -1,4 +1,7 @@
+using Dapper;
 using Matching.Api.Infrastructure;
+using Matching.Data;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Matching.Api.Tests;
 
@@ -24,6 +27,13 @@ public abstract class DirectoryFixture
         DirectoryClient = Factory.ClientFor(Role.Directory);
         IntakeClient = Factory.ClientFor(Role.Intake);
         DataClient = Factory.ClientFor(Role.Data);
+    }
+
+    /// <summary>Rows of <paramref name="table"/> matching <paramref name="where"/>, read from the application's own database.</summary>
+    protected async Task<long> CountAsync(string table, string where, object args)
+    {
+        var db = Factory.Services.GetRequiredService<MatchingDatabase>();
+        return await db.RunAsync((c, ct) => c.ExecuteScalarAsync<long>(new CommandDefinition($"SELECT COUNT(*) FROM {table} WHERE {where}", args, cancellationToken: ct)), default);
     }
 
     [OneTimeTearDown]

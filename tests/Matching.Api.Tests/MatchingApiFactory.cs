@@ -8,14 +8,104 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Matching.Api.Tests;
 
-/// <summary>A clock the tests move by hand.</summary>
+/// <summary>
+/// A clock the tests move by hand, timers included: a timer created on it (the application's
+/// periodic refreshes, <c>Task.Delay</c> on it) fires only when <see cref="Advance"/> moves the
+/// clock past its due time, never on the wall clock. Setting <see cref="Now"/> moves the time
+/// without firing anything.
+/// </summary>
 public sealed class ManualClock(DateTimeOffset now) : TimeProvider
 {
+    private readonly Lock _timers = new();
+    private readonly List<HandTimer> _waiting = [];
+
     /// <summary>Now.</summary>
     public DateTimeOffset Now { get; set; } = now;
 
     /// <inheritdoc />
     public override DateTimeOffset GetUtcNow() => Now;
+
+    /// <inheritdoc />
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        var timer = new HandTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    /// <summary>Moves the clock on by <paramref name="by"/> and fires, in order, every timer that falls due on the way.</summary>
+    public void Advance(TimeSpan by)
+    {
+        var end = Now + by;
+        while (true)
+        {
+            HandTimer? next;
+            lock (_timers)
+            {
+                next = _waiting.Where(t => t.Due <= end).MinBy(t => t.Due);
+                if (next is null)
+                {
+                    Now = end;
+                    return;
+                }
+
+                Now = next.Due;
+                next.Reschedule();
+            }
+
+            next.Fire();
+        }
+    }
+
+    private sealed class HandTimer(ManualClock clock, TimerCallback callback, object? state) : ITimer
+    {
+        private TimeSpan _period;
+
+        public DateTimeOffset Due { get; private set; }
+
+        public bool Change(TimeSpan dueTime, TimeSpan period)
+        {
+            lock (clock._timers)
+            {
+                clock._waiting.Remove(this);
+                _period = period;
+                if (dueTime != Timeout.InfiniteTimeSpan)
+                {
+                    Due = clock.Now + dueTime;
+                    clock._waiting.Add(this);
+                }
+            }
+
+            return true;
+        }
+
+        // Called under the clock's lock when the timer fires: a periodic timer waits for its next period, a one-shot is done.
+        public void Reschedule()
+        {
+            clock._waiting.Remove(this);
+            if (_period != Timeout.InfiniteTimeSpan && _period > TimeSpan.Zero)
+            {
+                Due += _period;
+                clock._waiting.Add(this);
+            }
+        }
+
+        public void Fire() => callback(state);
+
+        public void Dispose()
+        {
+            lock (clock._timers)
+            {
+                clock._waiting.Remove(this);
+            }
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return default;
+        }
+    }
 }
 
 /// <summary>

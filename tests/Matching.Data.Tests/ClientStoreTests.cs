@@ -20,7 +20,7 @@ public class ClientStoreTests(DatabaseEngine engine) : DatabaseTest(engine)
         Assert.That(await Store.CountRowsAsync("c-1"), Is.EqualTo(2 + 2 + 1), "2 shortlists, 2 ratings, 1 outcome");
         Clock.Advance(TimeSpan.FromDays(30));
 
-        var report = await Store.EraseAsync("c-1", "admin-key");
+        var report = (await Store.EraseAsync("c-1", "admin-key")).Report;
 
         await Assert.MultipleAsync(async () =>
         {
@@ -41,7 +41,7 @@ public class ClientStoreTests(DatabaseEngine engine) : DatabaseTest(engine)
         await SeedAsync();
         Clock.Advance(TimeSpan.FromDays(30));
 
-        var report = await Store.EraseAsync("c-1", "admin-key");
+        var report = (await Store.EraseAsync("c-1", "admin-key")).Report;
 
         var log = (await Db.RunAsync((c, ct) => c.QueryAsync(new CommandDefinition("SELECT * FROM erasure_log", cancellationToken: ct)), default))
             .Cast<IDictionary<string, object>>()
@@ -63,7 +63,7 @@ public class ClientStoreTests(DatabaseEngine engine) : DatabaseTest(engine)
     {
         await SeedAsync();
 
-        var report = await Store.EraseAsync("c-unknown", "admin-key");
+        var report = (await Store.EraseAsync("c-unknown", "admin-key")).Report;
 
         Assert.That(report.Total, Is.Zero);
         Assert.That(await Store.CountRowsAsync("c-1"), Is.EqualTo(5));

@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 
 namespace Matching.Data.Tests;
 
-/// <summary>Checks once that SQLite loads, and removes the folder the per-test database files live in.</summary>
+/// <summary>Checks once that SQLite loads; at the end removes the folder the per-test database files live in and any SQL Server container.</summary>
 [SetUpFixture]
 public sealed class DataTestsSetUp
 {
@@ -26,8 +26,9 @@ public sealed class DataTestsSetUp
     }
 
     [OneTimeTearDown]
-    public void RemoveTempRoot()
+    public async Task RemoveTempRootAndContainer()
     {
+        await SqlServerTestServer.StopAsync();
         SqliteConnection.ClearAllPools();
         if (Directory.Exists(TempRoot))
         {

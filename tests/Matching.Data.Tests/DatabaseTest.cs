@@ -6,15 +6,14 @@ namespace Matching.Data.Tests;
 
 /// <summary>
 /// A real database per test, the Npgsql way: fixtures are parameterised by engine. SQLite gets a
-/// fresh file in its own temp folder per test, deleted afterwards. SQL Server runs when
-/// <c>MATCHING_TEST_SQLSERVER</c> holds a connection string: a database
-/// <c>matching_test_&lt;guid&gt;</c> is created per fixture, emptied of tables before each test,
-/// and dropped afterwards; without it the fixture is skipped with the reason shown.
+/// fresh file in its own temp folder per test, deleted afterwards. SQL Server runs on the server
+/// <see cref="SqlServerTestServer"/> picks (<c>MATCHING_TEST_SQLSERVER</c>, else a Testcontainers
+/// container when Docker is reachable): a database <c>matching_test_&lt;guid&gt;</c> is created
+/// per fixture, emptied of tables before each test, and dropped afterwards; with no server the
+/// fixture is skipped with the reason shown.
 /// </summary>
 public abstract class DatabaseTest(DatabaseEngine engine)
 {
-    public const string SqlServerVariable = "MATCHING_TEST_SQLSERVER";
-
     private readonly List<MatchingDatabase> _databases = [];
     private string? _sqlServerMaster;
     private string? _sqlServerDatabase;
@@ -31,6 +30,9 @@ public abstract class DatabaseTest(DatabaseEngine engine)
     /// <summary>The SQLite file of this test (SQLite only).</summary>
     protected string SqliteFile => Path.Combine(_folder ?? throw new InvalidOperationException("SQLite only."), "matching.db");
 
+    /// <summary>The connection string of this fixture's database (SQL Server only).</summary>
+    protected string SqlServerConnectionString => _sqlServerConnectionString ?? throw new InvalidOperationException("SQL Server only.");
+
     /// <summary>The folder this test may write files in (SQLite only).</summary>
     protected string Folder => _folder ?? throw new InvalidOperationException("SQLite only.");
 
@@ -45,10 +47,12 @@ public abstract class DatabaseTest(DatabaseEngine engine)
             return;
         }
 
-        var connectionString = Environment.GetEnvironmentVariable(SqlServerVariable);
-        if (string.IsNullOrWhiteSpace(connectionString))
+        var target = await SqlServerTestServer.GetAsync();
+        var connectionString = target.ConnectionString;
+        if (connectionString is null)
         {
-            Assert.Ignore($"SQL Server tests skipped: {SqlServerVariable} is not set");
+            Assert.Ignore($"SQL Server tests {target.Description}");
+            return;
         }
 
         var name = $"matching_test_{Guid.NewGuid():N}";
@@ -62,7 +66,7 @@ public abstract class DatabaseTest(DatabaseEngine engine)
         }
         catch (SqlException e)
         {
-            Assert.Fail($"{SqlServerVariable} is set but database {name} could not be created on {builder.DataSource}: {e.Message}");
+            Assert.Fail($"SQL Server tests {target.Description}, but database {name} could not be created on {builder.DataSource}: {e.Message}");
         }
 
         _sqlServerDatabase = name;

@@ -113,16 +113,16 @@ public class MatchingDatabaseTests() : DatabaseTest(DatabaseEngine.Sqlite)
     /// <summary>
     /// Another connection holds the write lock. Each attempt waits out SQLITE_BUSY for the
     /// connection's Default Timeout (1 s) and then fails; the retry pipeline tries again. A lock
-    /// released within the timeout is waited out by the first attempt; one held 1.5 s can only be
-    /// outlasted by a retry.
+    /// released within the timeout is waited out by the first attempt (no retry); one held 1.5 s
+    /// outlasts the first attempt and can only be outlasted by a retry.
     /// </summary>
-    [TestCase(300)]
-    [TestCase(1500)]
-    public async Task A_write_outlasts_a_lock_released_in_time(int holdMilliseconds)
+    [TestCase(300, 0, 0)]
+    [TestCase(1500, 1, 4)]
+    public async Task A_write_outlasts_a_lock_released_in_time(int holdMilliseconds, int minRetries, int maxRetries)
     {
-        var writer = new TherapistStore(BusyWriter(maxRetries: 4), Clock);
+        var db = BusyWriter(maxRetries: 4);
+        var writer = new TherapistStore(db, Clock);
         using var locker = HoldWriteLock();
-        var stopwatch = Stopwatch.StartNew();
 
         // On the thread pool: Microsoft.Data.Sqlite waits on a busy lock synchronously.
         var write = Task.Run(() => writer.UpsertAsync(Sample.Therapist("t-1")));
@@ -131,7 +131,7 @@ public class MatchingDatabaseTests() : DatabaseTest(DatabaseEngine.Sqlite)
         locker.Dispose();
 
         Assert.That(await write.WaitAsync(TimeSpan.FromSeconds(20)), Is.True);
-        Assert.That(stopwatch.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(holdMilliseconds)));
+        Assert.That(db.Retries, Is.InRange(minRetries, maxRetries), "attempts retried after SQLITE_BUSY");
         Assert.That(await CountAsync("therapist"), Is.EqualTo(1));
     }
 
@@ -155,6 +155,70 @@ public class MatchingDatabaseTests() : DatabaseTest(DatabaseEngine.Sqlite)
             Assert.That(elapsed, Is.InRange(TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(15)));
         });
         Assert.That(await CountAsync("therapist"), Is.Zero);
+    }
+
+    [Test]
+    public async Task Every_connection_overwrites_deleted_content_with_zeros()
+    {
+        const string SecureDelete = "PRAGMA secure_delete";
+
+        var reading = await Db.RunAsync((c, ct) => c.ExecuteScalarAsync<int>(new CommandDefinition(SecureDelete, cancellationToken: ct)), default);
+        var writing = await Db.InTransactionAsync((c, tx, ct) => c.ExecuteScalarAsync<int>(new CommandDefinition(SecureDelete, transaction: tx, cancellationToken: ct)), default);
+        await using var opened = Db.DataSource.CreateConnection();
+        opened.Open();
+        var openedByHand = await opened.ExecuteScalarAsync<int>(SecureDelete);
+
+        Assert.That(new[] { reading, writing, openedByHand }, Has.All.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Log_truncation_waits_for_a_reader_that_still_uses_the_log_then_empties_it()
+    {
+        await ExecuteAsync("INSERT INTO erasure_log (erased_at, caller, rows_erased) VALUES ('2026-01-01', 'test', 1)");
+        using var reader = HoldReadSnapshot();
+        var wal = new FileInfo(SqliteFile + "-wal");
+
+        var truncation = Db.TruncateLogAsync();
+        await Task.Delay(300);
+        var whileReading = truncation.IsCompleted;
+        wal.Refresh();
+        var bytesWhileReading = wal.Length;
+        reader.Execute("COMMIT TRANSACTION");
+        var truncated = await truncation;
+        wal.Refresh();
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(whileReading, Is.False, "still trying while the reader uses the log");
+            Assert.That(bytesWhileReading, Is.Positive);
+            Assert.That(truncated, Is.True);
+            Assert.That(wal.Length, Is.Zero);
+        });
+    }
+
+    [Test]
+    public async Task Log_truncation_gives_up_after_its_patience_and_says_so()
+    {
+        var db = CreateDatabase(o => o.CheckpointPatience = TimeSpan.FromMilliseconds(200));
+        await ExecuteAsync("INSERT INTO erasure_log (erased_at, caller, rows_erased) VALUES ('2026-01-01', 'test', 1)");
+        using var reader = HoldReadSnapshot();
+        var clock = Stopwatch.StartNew();
+
+        var truncated = await db.TruncateLogAsync();
+
+        Assert.That(truncated, Is.False);
+        Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
+        Assert.That(new FileInfo(SqliteFile + "-wal").Length, Is.Positive);
+    }
+
+    /// <summary>An open connection in a read transaction that has read from the log, until disposed.</summary>
+    private SqliteConnection HoldReadSnapshot()
+    {
+        var connection = new SqliteConnection($"Data Source={SqliteFile};Pooling=False");
+        connection.Open();
+        connection.Execute("BEGIN DEFERRED");
+        connection.ExecuteScalar<int>("SELECT COUNT(*) FROM erasure_log");
+        return connection;
     }
 
     private MatchingDatabase BusyWriter(int maxRetries) => CreateDatabase(o =>

@@ -105,6 +105,36 @@ public class MigratorTests(DatabaseEngine engine) : DatabaseTest(engine)
         Assert.That(await TableExistsAsync("half_done"), Is.False);
     }
 
+    [Test]
+    public async Task A_database_the_hand_written_migrator_left_at_the_first_script_is_upgraded_through_the_rest()
+    {
+        // What the migrator before DbUp left: its journal (this DDL is its own) with script 1 applied.
+        var migrator = new Migrator(Db);
+        var before = Clock.GetUtcNow().UtcDateTime.AddDays(-30);
+        await ExecuteAsync(Engine == DatabaseEngine.Sqlite
+            ? "CREATE TABLE IF NOT EXISTS schema_journal (number INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            : "CREATE TABLE schema_journal (number INT NOT NULL PRIMARY KEY, name NVARCHAR(200) NOT NULL, applied_at DATETIME2(3) NOT NULL)");
+        foreach (var batch in System.Text.RegularExpressions.Regex.Split(migrator.Migrations[0].Sql, @"^\s*GO\s*$", System.Text.RegularExpressions.RegexOptions.Multiline))
+        {
+            if (!string.IsNullOrWhiteSpace(batch))
+            {
+                await ExecuteAsync(batch);
+            }
+        }
+
+        await ExecuteAsync("INSERT INTO schema_journal (number, name, applied_at) VALUES (1, '0001_initial.sql', @At)", new { At = before });
+
+        var applied = await migrator.ApplyAsync(Clock);
+        var again = await new Migrator(Db).ApplyAsync(Clock);
+
+        Assert.That(applied, Is.EqualTo(migrator.Migrations.Skip(1)), "every script after the first, once");
+        Assert.That(again, Is.Empty);
+        var journal = await JournalAsync();
+        Assert.That(journal.Select(j => (j.Number, j.Name, j.AppliedAt)), Is.EqualTo(
+            migrator.Migrations.Select(m => (m.Number, m.Name, m.Number == 1 ? before : Clock.GetUtcNow().UtcDateTime))));
+        Assert.That(await TableExistsAsync("training_run"), Is.True, "0002 applied");
+    }
+
     private Task<List<JournalRow>> JournalAsync() =>
         Db.RunAsync(async (c, ct) => (await c.QueryAsync<JournalRow>(new CommandDefinition(
             "SELECT number AS Number, name AS Name, applied_at AS AppliedAt FROM schema_journal ORDER BY number", cancellationToken: ct))).ToList(), default).AsTask();

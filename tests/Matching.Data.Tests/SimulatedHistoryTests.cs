@@ -13,7 +13,7 @@ namespace Matching.Data.Tests;
 [TestFixture(DatabaseEngine.SqlServer)]
 public class SimulatedHistoryTests(DatabaseEngine engine) : DatabaseTest(engine)
 {
-    private static readonly Lazy<SimulationResult> LazyWorld = new(() => Simulator.Run(new SimulationOptions { Therapists = 40, Clients = 300, Seed = 5, Weeks = 12 }));
+    private static readonly Lazy<SimulationResult> LazyWorld = new(() => Simulator.Run(new SimulationOptions { Therapists = 40, Clients = 500, Seed = 5, Weeks = 12 }));
 
     private static SimulationResult World => LazyWorld.Value;
 
@@ -34,7 +34,7 @@ public class SimulatedHistoryTests(DatabaseEngine engine) : DatabaseTest(engine)
 
         Assert.That(_written, Is.EqualTo(expected));
         Assert.That(World.Choices, Has.Count.GreaterThan(100));
-        Assert.That(World.Ratings, Has.Count.GreaterThan(50));
+        Assert.That(World.Ratings, Has.Count.GreaterThan(AlliancePrior.MinimumRatings), "enough for the later shortlists to log a measured prior");
         Assert.That(World.Outcomes.Count(o => o.Kind == OutcomeKind.Rematch), Is.Positive, "the world should include rematches");
         await Assert.MultipleAsync(async () =>
         {
@@ -106,30 +106,38 @@ public class SimulatedHistoryTests(DatabaseEngine engine) : DatabaseTest(engine)
         var early = items.Where(i => i.CreatedAt < firstRating).ToList();
         var late = items.Where(i => i.CreatedAt > firstRating).ToList();
 
+        var fallback = (float)AlliancePrior.Fallback.Mean;
         Assert.That(early, Is.Not.Empty);
-        Assert.That(early.Select(i => i.Features[PairFeatures.Index.TrackAlliance]), Is.All.EqualTo((float)PairFeatures.PriorAlliance));
-        Assert.That(early.Select(i => i.Features[PairFeatures.Index.TrackGoalAlliance]), Is.All.EqualTo((float)PairFeatures.PriorAlliance));
+        Assert.That(early.Select(i => i.Features[PairFeatures.Index.TrackAlliance]), Is.All.EqualTo(fallback));
+        Assert.That(early.Select(i => i.Features[PairFeatures.Index.TrackGoalAlliance]), Is.All.EqualTo(fallback));
         Assert.That(early.Select(i => i.Features[PairFeatures.Index.TrackVolume]), Is.All.Zero);
-        Assert.That(late.Count(i => i.Features[PairFeatures.Index.TrackAlliance] != (float)PairFeatures.PriorAlliance), Is.GreaterThan(late.Count / 10));
+        Assert.That(late.Count(i => i.Features[PairFeatures.Index.TrackAlliance] != fallback), Is.GreaterThan(late.Count / 10));
         Assert.That(late.Count(i => i.Features[PairFeatures.Index.TrackVolume] > 0), Is.GreaterThan(late.Count / 10));
     }
 
     [Test]
     public async Task Logged_track_features_are_those_the_store_reports_at_that_moment()
     {
-        // The history keeps its own running track record; the service would read the store's. They must agree.
+        // The history keeps its own running track record and prior; the service would read the
+        // store's. They must agree. The prior is derived here by hand from the stored ratings:
+        // their plain mean once there are enough of them, the fallback before.
         var clients = World.Clients.ToDictionary(c => c.ClientId);
         var profiles = World.Therapists.ToDictionary(t => t.Id);
         var computed = new float[PairFeatures.Count];
-        var compared = 0;
+        int compared = 0, measured = 0;
         foreach (var simulated in World.Shortlists.Where((_, i) => i % 4 == 1))
         {
             var tracks = await Feedback.TrackRecordsAsync(simulated.CreatedAt);
+            var (count, mean) = await Db.RunAsync((c, ct) => c.QuerySingleAsync<(int Count, double? Mean)>(new CommandDefinition(
+                "SELECT COUNT(*) AS Count, AVG(overall) AS Mean FROM alliance_rating WHERE rated_at <= @At", new { At = simulated.CreatedAt.UtcDateTime }, cancellationToken: ct)), default);
+            var prior = count >= AlliancePrior.MinimumRatings ? new AlliancePrior(mean!.Value, count) : AlliancePrior.Fallback;
+            measured += count >= AlliancePrior.MinimumRatings ? 1 : 0;
             var (shortlist, _) = (await Shortlists.GetAsync(simulated.ShortlistId))!.Value;
             foreach (var item in shortlist.Items)
             {
                 var profile = profiles[item.TherapistId];
-                PairFeatures.Compute(clients[simulated.ClientId], new Candidate(profile, profile.WeeklyNewClientCapacity, tracks.GetValueOrDefault(item.TherapistId) ?? TrackRecord.None), computed);
+                PairFeatures.Compute(clients[simulated.ClientId], new Candidate(profile, profile.WeeklyNewClientCapacity, tracks.GetValueOrDefault(item.TherapistId) ?? TrackRecord.None),
+                    prior, computed);
                 int[] track = [PairFeatures.Index.TrackAlliance, PairFeatures.Index.TrackVolume, PairFeatures.Index.TrackGoalAlliance];
                 Assert.That(track.Select(f => item.Features[f]), Is.EqualTo(track.Select(f => computed[f])).Within(1e-6f), $"{simulated.ShortlistId} {item.TherapistId}");
                 compared++;
@@ -137,6 +145,7 @@ public class SimulatedHistoryTests(DatabaseEngine engine) : DatabaseTest(engine)
         }
 
         Assert.That(compared, Is.GreaterThan(40));
+        Assert.That(measured, Is.GreaterThan(5), "shortlists shown once enough ratings were stored for a measured prior");
     }
 
     [Test]
@@ -158,7 +167,9 @@ public class SimulatedHistoryTests(DatabaseEngine engine) : DatabaseTest(engine)
     {
         var pairs = await Feedback.LabeledPairsAsync(World.Options.Epoch.AddYears(5));
 
-        foreach (var pair in pairs.Where((_, i) => i % 20 == 0))
+        var sampled = pairs.Where((_, i) => i % 20 == 0).ToList();
+        Assert.That(sampled, Has.Count.GreaterThan(5));
+        foreach (var pair in sampled)
         {
             var (shortlist, chosen) = (await Shortlists.GetAsync(pair.ShortlistId))!.Value;
             Assert.That(chosen, Is.EqualTo(pair.TherapistId));

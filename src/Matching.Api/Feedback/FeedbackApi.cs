@@ -68,6 +68,7 @@ public static class FeedbackApi
         }
 
         directory.RatingRecorded(request.TherapistId!, await shortlists.FirstGoalAsync(request.MatchId.Value, ct), score.Overall);
+        MatchingMetrics.Feedback("rating");
         return TypedResults.Created($"/v1/matches/{request.MatchId}", new AllianceRatingResponse(
             request.MatchId.Value, request.TherapistId!, request.Instrument.Value, request.SessionNumber.Value,
             Math.Round(score.Goal, 4), Math.Round(score.Task, 4), Math.Round(score.Bond, 4), Math.Round(score.Overall, 4)));
@@ -100,6 +101,7 @@ public static class FeedbackApi
                 return NotOnShortlist();
         }
 
+        MatchingMetrics.Feedback("outcome");
         return TypedResults.Created($"/v1/matches/{request.MatchId}");
     }
 
@@ -114,7 +116,13 @@ public static class FeedbackApi
 
     private static AllianceScore? Normalise(RequestErrors errors, AllianceInstrument instrument, List<int>? items, SubscaleTotals? subscales)
     {
-        if ((items is null) == (subscales is null))
+        if (items is null && subscales is null)
+        {
+            errors.Add("items", $"Send the {DomainJson.Name(instrument)} rating as items ({AllianceScale.ItemCount(instrument)} item scores) or as subscales (goal, task and bond totals).");
+            return null;
+        }
+
+        if (items is not null && subscales is not null)
         {
             errors.Add("items", "Send either items or subscales, not both.");
             return null;

@@ -25,8 +25,10 @@ public static class HealthApi
     /// <summary>Maps /health/live and /health/ready.</summary>
     public static void MapHealth(this IEndpointRouteBuilder routes)
     {
-        routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous();
-        routes.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync }).AllowAnonymous();
+        // Never rate limited: a probe shares its address with whatever else calls from there (a
+        // load balancer, a node), and a 429 would take a healthy replica out of service.
+        routes.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false, ResponseWriter = WriteAsync }).AllowAnonymous().DisableRateLimiting();
+        routes.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteAsync }).AllowAnonymous().DisableRateLimiting();
     }
 
     private static Task WriteAsync(HttpContext context, HealthReport report)

@@ -114,10 +114,11 @@ public static class ApiKeyAuthentication
                     o.Keys.Add(key);
                 }
             })
-            .Validate(o => o.Keys.Count > 0, "Configure at least one key under Matching:ApiKeys (Name, Key, Role).")
-            .Validate(o => o.Keys.All(k => k.Key.Length >= 16), "Every API key must be at least 16 characters.")
-            .Validate(o => o.Keys.All(k => !string.IsNullOrWhiteSpace(k.Name)), "Every API key needs a Name.")
-            .Validate(o => o.Keys.Select(k => k.Key).Distinct(StringComparer.Ordinal).Count() == o.Keys.Count, "API keys must be distinct.")
+            .Validate(o => o.Keys.Count > 0, "no API keys. Set at least one under Matching:ApiKeys (Name, Key of 16+ characters, Role Directory|Intake|Data), "
+                + "e.g. Matching__ApiKeys__0__Name, Matching__ApiKeys__0__Key and Matching__ApiKeys__0__Role; the demo keys are loaded only with ASPNETCORE_ENVIRONMENT=Development.")
+            .Validate(o => o.Keys.All(k => k.Key.Length >= 16), "every API key must be at least 16 characters (Matching:ApiKeys:N:Key).")
+            .Validate(o => o.Keys.All(k => !string.IsNullOrWhiteSpace(k.Name)), "every API key needs a Name (Matching:ApiKeys:N:Name).")
+            .Validate(o => o.Keys.Select(k => k.Key).Distinct(StringComparer.Ordinal).Count() == o.Keys.Count, "API keys must be distinct (Matching:ApiKeys:N:Key).")
             .ValidateOnStart();
         builder.Services.AddAuthentication(ApiKeyHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyHandler>(ApiKeyHandler.SchemeName, null);

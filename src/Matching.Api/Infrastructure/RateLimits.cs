@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Microsoft.Extensions.Options;
 
 namespace Matching.Api.Infrastructure;
 
@@ -19,16 +20,14 @@ public static class RateLimits
     /// <summary>Registers the limiter.</summary>
     public static void AddRateLimits(this WebApplicationBuilder builder)
     {
-        var options = builder.Configuration.GetSection("Matching:RateLimit").Get<RateLimitOptions>() ?? new RateLimitOptions();
-        if (options.PermitsPerSecond < 1 || options.Burst < 1)
-        {
-            throw new InvalidOperationException("Matching:RateLimit:PermitsPerSecond and Burst must be at least 1.");
-        }
-
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration("Matching:RateLimit")
+            .Validate(o => o.PermitsPerSecond >= 1 && o.Burst >= 1, "Matching:RateLimit:PermitsPerSecond and Burst must be at least 1.")
+            .ValidateOnStart();
         builder.Services.AddRateLimiter(limiter =>
         {
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
+                var options = context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
                 var partition = context.User.Identity?.IsAuthenticated == true
                     ? "key:" + context.User.CallerName()
                     : "ip:" + context.Connection.RemoteIpAddress;

@@ -21,6 +21,7 @@ public static class StartupBanner
             var keys = app.Services.GetRequiredService<IOptions<ApiKeyOptions>>().Value.Keys;
             Console.WriteLine();
             Console.WriteLine($"Therapist matching API on {string.Join(", ", app.Urls)}  (Swagger UI: {app.Urls.FirstOrDefault()}/swagger)");
+            Console.WriteLine($"Intake page: {app.Urls.FirstOrDefault()}/  (sign in with the intake key)");
             Console.WriteLine("Demo API keys (Development only), send as X-Api-Key:");
             foreach (var k in keys)
             {

@@ -51,13 +51,25 @@ public sealed record MatchRequest(
     /// <summary>Longest shortlist.</summary>
     public const int MaxLimit = 50;
 
+    /// <summary>Most goals a request may list.</summary>
+    public const int MaxGoals = 5;
+
+    /// <summary>Most modality preferences a request may list.</summary>
+    public const int MaxModalities = 5;
+
+    /// <summary>Most languages a request may list.</summary>
+    public const int MaxLanguages = 5;
+
+    /// <summary>Most tags in one list (cultural backgrounds, identities).</summary>
+    public const int MaxTags = 10;
+
     /// <summary>Validates and converts to the domain; null with <paramref name="errors"/> filled when invalid.</summary>
     public ClientPreferences? ToPreferences(RequestErrors errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
         errors.PseudonymousId("clientId", ClientId);
-        errors.List("goals", Goals, 1, 5);
-        errors.List("modalities", Modalities, 0, 5, (f, m) =>
+        errors.List("goals", Goals, 1, MaxGoals);
+        errors.List("modalities", Modalities, 0, MaxModalities, (f, m) =>
         {
             errors.Required($"{f}.modality", m.Modality);
             errors.Required($"{f}.strength", m.Strength);
@@ -70,7 +82,7 @@ public sealed record MatchRequest(
         errors.Range("style.directiveness", Style?.Directiveness, 0, 1);
         errors.Range("style.structure", Style?.Structure, 0, 1);
         errors.Range("style.challenge", Style?.Challenge, 0, 1);
-        errors.List("languages", Languages, 1, 5, (f, l) =>
+        errors.List("languages", Languages, 1, MaxLanguages, (f, l) =>
         {
             if (!Vocabulary.IsValidLanguage(l))
             {
@@ -80,7 +92,7 @@ public sealed record MatchRequest(
         if (Culture is not null)
         {
             errors.Required("culture.importance", Culture.Importance);
-            errors.List("culture.backgrounds", Culture.Backgrounds, Culture.Importance is null or Importance.None ? 0 : 1, 10, errors.Tag);
+            errors.List("culture.backgrounds", Culture.Backgrounds, Culture.Importance is null or Importance.None ? 0 : 1, MaxTags, errors.Tag);
         }
 
         if (Gender is not null)
@@ -101,7 +113,7 @@ public sealed record MatchRequest(
         if (Identity is not null)
         {
             errors.Required("identity.importance", Identity.Importance);
-            errors.List("identity.identities", Identity.Identities, 1, 10, errors.Tag);
+            errors.List("identity.identities", Identity.Identities, 1, MaxTags, errors.Tag);
         }
 
         if (errors.Required("constraints", Constraints))

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Claims;
 using Matching.Api.Infrastructure;
 using Matching.Api.Ranking;
@@ -85,7 +86,9 @@ public static class MatchesApi
 
         var model = ranker.Current;
         var snapshot = await directory.GetAsync(ct);
+        var started = Stopwatch.GetTimestamp();
         var outcome = Matcher.Rank(preferences, snapshot, model, request.Limit ?? MatchRequest.DefaultLimit);
+        var rankingTime = Stopwatch.GetElapsedTime(started);
         var items = new ShortlistItem[outcome.Ranked.Count];
         var shown = new MatchedTherapistResponse[outcome.Ranked.Count];
         for (var i = 0; i < items.Length; i++)
@@ -108,6 +111,7 @@ public static class MatchesApi
             outcome.Eligible,
             items);
         await store.SaveAsync(shortlist, ct);
+        MatchingMetrics.MatchServed(outcome.ModelVersion, outcome.Eligible, rankingTime);
         return TypedResults.Ok(new MatchResponse(
             shortlist.Id, shortlist.ClientId, shortlist.ModelVersion, shortlist.CreatedAt, shortlist.Considered, shortlist.Eligible,
             shortlist.ExcludedBy, shown));
@@ -157,6 +161,7 @@ public static class MatchesApi
                     "This shortlist already has a choice; a rematch starts a new match.", statusCode: StatusCodes.Status409Conflict, title: "Choice already recorded");
             default:
                 directory.ChoiceRecorded(request.TherapistId!, at);
+                MatchingMetrics.Feedback("choice");
                 return TypedResults.NoContent();
         }
     }

@@ -78,6 +78,7 @@ public static class ModelsApi
         catch (InvalidDataException e)
         {
             await store.RejectAsync(version, e.Message, ct);
+            MatchingMetrics.ModelLoadFailures.Add(1);
             return TypedResults.Problem($"Model {version} failed validation and was not activated: {e.Message}",
                 statusCode: StatusCodes.Status422UnprocessableEntity, title: "Model failed validation");
         }

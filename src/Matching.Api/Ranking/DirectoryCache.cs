@@ -69,8 +69,10 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
             var (profiles, read) = await ListedProfilesAsync(versions, ct);
             var used = await shortlists.NewClientsSinceAsync(week, ct);
             var tracks = await feedback.TrackRecordsAsync(now, ct);
+            // The prior is measured on every stored rating, unlisted therapists' too.
             var fresh = TherapistDirectory.Create(
-                profiles.Select(p => new Candidate(p, p.WeeklyNewClientCapacity - used.GetValueOrDefault(p.Id), tracks.GetValueOrDefault(p.Id) ?? TrackRecord.None)), week);
+                profiles.Select(p => new Candidate(p, p.WeeklyNewClientCapacity - used.GetValueOrDefault(p.Id), tracks.GetValueOrDefault(p.Id) ?? TrackRecord.None)), week,
+                AlliancePrior.Of(tracks.Values));
             lock (_write)
             {
                 var builder = fresh.ToBuilder();

@@ -64,6 +64,7 @@ public sealed class ModelLoader(ModelStore models, RankerHolder holder, TimeProv
             catch (InvalidDataException e)
             {
                 Volatile.Write(ref _failure, new ModelLoadFailure(active, e.Message, clock.GetUtcNow()));
+                Infrastructure.MatchingMetrics.ModelLoadFailures.Add(1);
                 await models.NoteAsync(active, $"could not be served: {e.Message}", ct);
                 logger.LogError("Active model {Version} could not be loaded; {Serving} keeps serving: {Reason}", active, holder.Current.Version, e.Message);
             }

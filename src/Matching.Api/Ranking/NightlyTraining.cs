@@ -47,6 +47,7 @@ public sealed class NightlyTrainingService(
             var trainer = new ModelTrainer(feedback, models, clock);
             var outcome = await trainer.RunAsync(new TrainingSettings(), new PromotionPolicy(o.Margin), o.ReportFolder, "nightly (in-process)", ct: stoppingToken);
             logger.LogInformation("Nightly training {Decision}: {Reason}", outcome.Run.Decision, outcome.Run.Reason);
+            Infrastructure.MatchingMetrics.TrainingRuns.Add(1, new KeyValuePair<string, object?>("decision", outcome.Run.Decision));
             await loader.RefreshAsync(stoppingToken);
         }
     }

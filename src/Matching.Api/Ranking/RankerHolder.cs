@@ -18,5 +18,6 @@ public sealed class RankerHolder
     {
         ArgumentNullException.ThrowIfNull(model);
         Volatile.Write(ref _current, model);
+        Infrastructure.MatchingMetrics.ModelReloads.Add(1, new KeyValuePair<string, object?>("model.version", model.Version));
     }
 }

@@ -62,14 +62,14 @@ public static class TherapistsApi
         };
         var m = ParseEnum<Modality>(errors, "modality", modality);
         var s = ParseEnum<Goal>(errors, "specialty", specialty);
-        if (page < 1)
-        {
-            errors.Add("page", "page must be at least 1.");
-        }
-
         if (pageSize is < 1 or > MaxPageSize)
         {
             errors.Add("pageSize", $"pageSize must be between 1 and {MaxPageSize}.");
+        }
+        else if (page < 1 || (long)(page - 1) * pageSize > int.MaxValue)
+        {
+            // The rows skipped, (page - 1) × pageSize, must be a row number the database can take.
+            errors.Add("page", $"page must be between 1 and {(int.MaxValue / pageSize) + 1} for pageSize {pageSize}.");
         }
 
         if (!errors.IsValid)

@@ -58,15 +58,19 @@ internal static class SimulateCommand
                 return 2;
             }
 
-            var world = Simulator.Run(options);
-            var counts = await SimulatedHistory.WriteAsync(world, store, shortlists, new FeedbackStore(db), ct);
             var truthFile = parse.GetValue(truth)!;
-            truthFile.Directory?.Create();
-            await using (var stream = truthFile.Create())
-            {
-                SimulationTruth.Write(stream, world.Truth);
-            }
-
+            (int Therapists, int Shortlists, int Choices, int Ratings, int Outcomes) counts = default;
+            SimulationResult? world = null;
+            await console.RunStagesAsync(
+                // Off the calling thread, so a terminal's progress display keeps redrawing.
+                ($"Simulate {options.Therapists} therapists and {options.Clients} clients", async () => world = await Task.Run(() => Simulator.Run(options), ct)),
+                ("Write directory and history", async () => counts = await SimulatedHistory.WriteAsync(world!, store, shortlists, new FeedbackStore(db), ct)),
+                ("Write hidden truth", async () =>
+                {
+                    truthFile.Directory?.Create();
+                    await using var stream = truthFile.Create();
+                    SimulationTruth.Write(stream, world!.Truth);
+                }));
             console.MarkupLineInterpolated($"Simulated seed {options.Seed}: {counts.Therapists} therapists, {counts.Shortlists} shortlists, {counts.Choices} choices, {counts.Ratings} alliance ratings, {counts.Outcomes} outcome events.");
             console.MarkupLineInterpolated($"Hidden truth written to {truthFile.FullName} (never into the database).");
             return 0;

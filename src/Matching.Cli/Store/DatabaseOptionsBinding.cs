@@ -5,9 +5,10 @@ namespace Matching.Cli.Store;
 
 /// <summary>
 /// <c>--engine</c> and <c>--connection</c>, shared by every command that uses the database.
-/// Defaults come from the same environment variables the API reads
-/// (<c>Matching__Database__Engine</c>, <c>Matching__Database__ConnectionString</c>), else the
-/// SQLite file <c>data/matching.db</c>.
+/// Defaults are the API's, from the same settings: <c>Matching__Database__Engine</c>,
+/// <c>Matching__Database__ConnectionString</c>, else the SQLite file <c>matching.db</c> under
+/// <c>Matching__Database__DataFolder</c> (<see cref="DatabaseOptions.DataFolder"/>'s default,
+/// <c>data</c>), resolved from the folder the command runs in, as the API resolves it.
 /// </summary>
 internal sealed class DatabaseOptionsBinding
 {
@@ -20,8 +21,21 @@ internal sealed class DatabaseOptionsBinding
     public Option<string> Connection { get; } = new("--connection")
     {
         Description = "Connection string (SQLite: Data Source=FILE).",
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Matching__Database__ConnectionString") ?? "Data Source=data/matching.db",
+        DefaultValueFactory = _ => DefaultConnection(Environment.GetEnvironmentVariable),
     };
+
+    /// <summary>The connection string the API would use with the same environment.</summary>
+    public static string DefaultConnection(Func<string, string?> environment)
+    {
+        ArgumentNullException.ThrowIfNull(environment);
+        if (environment("Matching__Database__ConnectionString") is { Length: > 0 } connection)
+        {
+            return connection;
+        }
+
+        var folder = environment("Matching__Database__DataFolder") is { Length: > 0 } configured ? configured : new DatabaseOptions().DataFolder;
+        return $"Data Source={DatabaseOptions.SqliteFile(folder)}";
+    }
 
     public void AddTo(Command command)
     {

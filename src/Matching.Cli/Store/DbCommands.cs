@@ -20,8 +20,19 @@ internal static class DbCommands
         var options = new DatabaseOptionsBinding();
         var command = new Command("migrate", "Apply pending migrations, each in a transaction, recorded in schema_journal.");
         options.AddTo(command);
+        var create = new Option<bool>("--create-database")
+        {
+            Description = "SQL Server: create the database the connection string names if it does not exist (the login needs CREATE DATABASE).",
+        };
+        command.Options.Add(create);
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(create) && parse.GetValue(options.Engine) == DatabaseEngine.SqlServer
+                && await Migrator.CreateSqlServerDatabaseIfMissingAsync(parse.GetValue(options.Connection)!, ct))
+            {
+                console.MarkupLine("created the database");
+            }
+
             await using var database = new MatchingDatabase(new DatabaseOptions { Engine = parse.GetValue(options.Engine), ConnectionString = parse.GetValue(options.Connection) });
             var applied = await new Migrator(database).ApplyAsync(TimeProvider.System, ct);
             foreach (var m in applied)

@@ -46,7 +46,9 @@ public sealed record EvaluatedPolicy(string Name, IRankingModel? Model, Referenc
 /// A model scored with the track-record features held at the no-history prior: it ranks on
 /// client-therapist fit alone, the part of alliance that still helps when capacity binds.
 /// </summary>
-public sealed class FitOnlyModel(IRankingModel inner) : IRankingModel
+/// <param name="inner">The model.</param>
+/// <param name="prior">The prior of the features it scores (what a therapist with no history gets).</param>
+public sealed class FitOnlyModel(IRankingModel inner, AlliancePrior prior) : IRankingModel
 {
     /// <inheritdoc />
     public string Version => inner.Version + "+fit-only";
@@ -77,11 +79,11 @@ public sealed class FitOnlyModel(IRankingModel inner) : IRankingModel
     /// <inheritdoc />
     public double ContributionScale(FeatureGroup group) => inner.ContributionScale(group);
 
-    private static void Neutralise(Span<float> row)
+    private void Neutralise(Span<float> row)
     {
-        row[PairFeatures.Index.TrackAlliance] = (float)PairFeatures.PriorAlliance;
+        row[PairFeatures.Index.TrackAlliance] = (float)prior.Mean;
         row[PairFeatures.Index.TrackVolume] = 0;
-        row[PairFeatures.Index.TrackGoalAlliance] = (float)PairFeatures.PriorAlliance;
+        row[PairFeatures.Index.TrackGoalAlliance] = (float)prior.Mean;
     }
 }
 
@@ -242,6 +244,8 @@ public static class Evaluation
         ArgumentNullException.ThrowIfNull(policies);
         var known = therapists.Where(t => truth.IndexOfTherapist(t.Id) >= 0).ToList();
         var track = known.Select(t => tracks.GetValueOrDefault(t.Id) ?? TrackRecord.None).ToArray();
+        // The prior the service would have served with at that moment: measured on every stored rating.
+        var prior = AlliancePrior.Of(tracks.Values);
         var tIndex = known.Select(t => truth.IndexOfTherapist(t.Id)).ToArray();
         var acc = policies.Select(_ => new Accumulator()).ToArray();
         var n = PairFeatures.Count;
@@ -277,7 +281,7 @@ public static class Evaluation
             for (var s = 0; s < sample.Length; s++)
             {
                 var j = sample[s];
-                PairFeatures.Compute(client, new Candidate(known[j], known[j].WeeklyNewClientCapacity, track[j]), features.AsSpan(s * n, n));
+                PairFeatures.Compute(client, new Candidate(known[j], known[j].WeeklyNewClientCapacity, track[j]), prior, features.AsSpan(s * n, n));
             }
 
             for (var p = 0; p < policies.Count; p++)
@@ -316,7 +320,7 @@ public static class Evaluation
                 var f = new float[list.Length * n];
                 for (var s = 0; s < list.Length; s++)
                 {
-                    PairFeatures.Compute(client, new Candidate(known[list[s]], known[list[s]].WeeklyNewClientCapacity, replayTrack[list[s]]), f.AsSpan(s * n, n));
+                    PairFeatures.Compute(client, new Candidate(known[list[s]], known[list[s]].WeeklyNewClientCapacity, replayTrack[list[s]]), prior, f.AsSpan(s * n, n));
                 }
 
                 eligibleCache[client.ClientId] = e = (list, f);
@@ -407,7 +411,7 @@ public static class Evaluation
                 var features = new float[open.Count * n];
                 for (var s = 0; s < open.Count; s++)
                 {
-                    PairFeatures.Compute(client, new Candidate(known[open[s]], left[s], replayTrack[open[s]]), features.AsSpan(s * n, n));
+                    PairFeatures.Compute(client, new Candidate(known[open[s]], left[s], replayTrack[open[s]]), prior, features.AsSpan(s * n, n));
                 }
 
                 var scores = Scores(policies[p], ci, open.ToArray(), tIndex, features, truth, rng);

@@ -36,7 +36,7 @@ public static class Matcher
 {
     /// <summary>Ranks a pool of candidates for a client (a directory is built from the pool).</summary>
     /// <param name="client">The request.</param>
-    /// <param name="pool">Every active therapist, with capacity and track record.</param>
+    /// <param name="pool">Every active therapist, with capacity and track record (the prior is measured on their track records).</param>
     /// <param name="model">The ranking model.</param>
     /// <param name="limit">Shortlist length.</param>
     public static MatchOutcome Rank(ClientPreferences client, IReadOnlyList<Candidate> pool, IRankingModel model, int limit)
@@ -96,7 +96,7 @@ public static class Matcher
                 var row = features.AsSpan(i * n, n);
                 var candidate = directory.Entry(slots[i]).Candidate;
                 model.Contributions(row, contributions);
-                ranked[p] = new RankedTherapist(candidate.Profile, p + 1, scores[i], Explain(client, candidate, row, contributions, model), row.ToArray());
+                ranked[p] = new RankedTherapist(candidate.Profile, p + 1, scores[i], Explain(client, candidate, contributions, model, directory.Prior), row.ToArray());
             }
 
             var excludedBy = new Dictionary<Constraint, int>(HardConstraintFilter.ConstraintCount);
@@ -244,8 +244,8 @@ public static class Matcher
         return c != 0 ? c > 0 : string.CompareOrdinal(directory.Entry(slots[a]).Candidate.Profile.Id, directory.Entry(slots[b]).Candidate.Profile.Id) < 0;
     }
 
-    /// <summary>Per-pillar fit from a model's contributions, and reasons from the features.</summary>
-    public static FitExplanation Explain(ClientPreferences client, Candidate candidate, ReadOnlySpan<float> row, ReadOnlySpan<double> contributions, IRankingModel model)
+    /// <summary>Per-pillar fit from a model's contributions, and reasons from what the client stated and the therapist published (a track record judged against <paramref name="prior"/>).</summary>
+    public static FitExplanation Explain(ClientPreferences client, Candidate candidate, ReadOnlySpan<double> contributions, IRankingModel model, AlliancePrior prior)
     {
         ArgumentNullException.ThrowIfNull(model);
         Span<double> byGroup = stackalloc double[GroupCount];
@@ -255,7 +255,7 @@ public static class Matcher
         }
 
         return new FitExplanation(
-            Fit(byGroup, FeatureGroup.Goals, model), Fit(byGroup, FeatureGroup.Tasks, model), Fit(byGroup, FeatureGroup.Bond, model), Reasons.For(client, candidate, row));
+            Fit(byGroup, FeatureGroup.Goals, model), Fit(byGroup, FeatureGroup.Tasks, model), Fit(byGroup, FeatureGroup.Bond, model), Reasons.For(client, candidate, prior));
     }
 
     private static readonly int GroupCount = Enum.GetValues<FeatureGroup>().Length;

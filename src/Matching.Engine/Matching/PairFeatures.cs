@@ -24,7 +24,7 @@ public sealed record FeatureDefinition(string Name, FeatureGroup Group);
 
 /// <summary>
 /// A therapist's alliance history, summarised from the ratings the service stored. A therapist
-/// with no history gets <see cref="None"/>; features then fall back to the population prior.
+/// with no history gets <see cref="None"/>; features then fall back to the population prior (<see cref="AlliancePrior"/>).
 /// </summary>
 /// <param name="Ratings">Number of alliance ratings.</param>
 /// <param name="MeanAlliance">Mean overall normalised alliance (0-1) of those ratings.</param>
@@ -52,15 +52,6 @@ public static class PairFeatures
 {
     /// <summary>Schema version; stored with every model, and a model with another version is not served.</summary>
     public const string SchemaVersion = "pair-features/1";
-
-    /// <summary>
-    /// Prior mean alliance (0-1) for a therapist with no history, and the shrinkage weight in
-    /// pseudo-ratings. 0.73 is the WAI-SR population mean (total ~49 of 12-60) on the 0-1 scale.
-    /// </summary>
-    public const double PriorAlliance = 0.73;
-
-    /// <summary>Pseudo-ratings of prior weight in the shrunken track record.</summary>
-    public const double PriorWeight = 10;
 
     /// <summary>The features in order.</summary>
     public static IReadOnlyList<FeatureDefinition> Schema { get; } =
@@ -96,8 +87,11 @@ public static class PairFeatures
 #pragma warning restore CS1591
     }
 
-    /// <summary>Writes the features of one pair into <paramref name="destination"/> (length <see cref="Count"/>).</summary>
-    public static void Compute(ClientPreferences client, Candidate candidate, Span<float> destination)
+    /// <summary>
+    /// Writes the features of one pair into <paramref name="destination"/> (length <see cref="Count"/>),
+    /// track records shrunk towards <paramref name="prior"/>.
+    /// </summary>
+    public static void Compute(ClientPreferences client, Candidate candidate, AlliancePrior prior, Span<float> destination)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(candidate);
@@ -128,11 +122,11 @@ public static class PairFeatures
             : 0.5f;
 
         var track = candidate.Track;
-        destination[Index.TrackAlliance] = (float)Shrink(track.Ratings, track.MeanAlliance);
+        destination[Index.TrackAlliance] = (float)prior.Shrink(track.Ratings, track.MeanAlliance);
         destination[Index.TrackVolume] = Volume(track.Ratings);
         destination[Index.TrackGoalAlliance] = client.Goals.Count > 0 && track.ByGoal.TryGetValue(client.Goals[0], out var byGoal)
-            ? (float)Shrink(byGoal.Ratings, byGoal.MeanAlliance)
-            : (float)PriorAlliance;
+            ? (float)prior.Shrink(byGoal.Ratings, byGoal.MeanAlliance)
+            : (float)prior.Mean;
 
         destination[Index.FeeFit] = FeeFit(client.Constraints, t.Fee);
         destination[Index.CapacityLeft] = CapacityFit(candidate.CapacityLeft, t.WeeklyNewClientCapacity);
@@ -150,8 +144,9 @@ public static class PairFeatures
     /// <summary>
     /// Writes the features of the therapists in <paramref name="slots"/> of a directory, row after
     /// row, from the directory's bitsets and precomputed track records: value for value what
-    /// <see cref="Compute(ClientPreferences, Candidate, Span{float})"/> gives for each pair (the
-    /// same arithmetic in the same order), at a fraction of the cost per therapist.
+    /// <see cref="Compute(ClientPreferences, Candidate, AlliancePrior, Span{float})"/> gives for each
+    /// pair with the directory's <see cref="TherapistDirectory.Prior"/> (the same arithmetic in the
+    /// same order), at a fraction of the cost per therapist.
     /// </summary>
     internal static void Compute(ClientPreferences client, TherapistDirectory directory, ReadOnlySpan<int> slots, Span<float> destination)
     {
@@ -182,6 +177,7 @@ public static class PairFeatures
         var style = client.Style;
         var c = client.Constraints;
         var n = Count;
+        var noGoal = (float)directory.Prior.Mean;
         for (var r = 0; r < slots.Length; r++)
         {
             var slot = slots[r];
@@ -226,7 +222,7 @@ public static class PairFeatures
             row[Index.IdentityMatch] = identity.Feature(slot);
             row[Index.TrackAlliance] = entry.TrackAlliance;
             row[Index.TrackVolume] = entry.TrackVolume;
-            row[Index.TrackGoalAlliance] = client.Goals.Count > 0 ? entry.TrackByGoal[(int)client.Goals[0]] : (float)PriorAlliance;
+            row[Index.TrackGoalAlliance] = client.Goals.Count > 0 ? entry.TrackByGoal[(int)client.Goals[0]] : noGoal;
             row[Index.FeeFit] = FeeFit(c, entry.Fee);
             row[Index.CapacityLeft] = CapacityFit(entry.CapacityLeft, entry.Weekly);
         }
@@ -325,10 +321,6 @@ public static class PairFeatures
 
     private static float Weighted(Importance importance, bool match) =>
         (float)(0.5 + 0.5 * importance.Weight() * (match ? 1 : -1));
-
-    /// <summary>A mean alliance over <paramref name="n"/> ratings shrunk towards the prior.</summary>
-    internal static double Shrink(int n, double mean) =>
-        (n * mean + PriorWeight * PriorAlliance) / (n + PriorWeight);
 
     /// <summary>The track-volume feature of <paramref name="ratings"/> ratings.</summary>
     internal static float Volume(int ratings) => (float)Math.Min(1.0, Math.Log(1 + ratings) / Math.Log(101));

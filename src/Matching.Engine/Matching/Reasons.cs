@@ -3,16 +3,17 @@ using Matching.Engine.Domain;
 namespace Matching.Engine.Matching;
 
 /// <summary>
-/// Plain-word reasons a therapist fits (or does not) a client, built from the same features the
-/// model sees, so a reason is never about something the model was not shown. Reasons mention
-/// only what the client stated and what the therapist published.
+/// Plain-word reasons a therapist fits (or does not) a client, built from the same facts the
+/// model's features are computed from, so a reason is never about something the model was not
+/// shown. Reasons mention only what the client stated and what the therapist published, and a
+/// reason that says "as you asked" names a preference the client stated on that side.
 /// </summary>
 public static class Reasons
 {
     private const int MaxReasons = 5;
 
-    /// <summary>Reasons for one pair, positive ones first.</summary>
-    public static IReadOnlyList<string> For(ClientPreferences client, Candidate candidate, ReadOnlySpan<float> row)
+    /// <summary>Reasons for one pair, positive ones first; a track record is strong when it is clearly above <paramref name="prior"/>, the population mean.</summary>
+    public static IReadOnlyList<string> For(ClientPreferences client, Candidate candidate, AlliancePrior prior)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(candidate);
@@ -69,9 +70,9 @@ public static class Reasons
             }
         }
 
-        AddStyle(good, bad, row[PairFeatures.Index.DirectivenessFit], client.Style.Directiveness, t.Style.Directiveness, "follows your lead", "leads sessions actively");
-        AddStyle(good, bad, row[PairFeatures.Index.StructureFit], client.Style.Structure, t.Style.Structure, "keeps sessions open and exploratory", "keeps sessions structured");
-        AddStyle(good, bad, row[PairFeatures.Index.ChallengeFit], client.Style.Challenge, t.Style.Challenge, "offers warm support", "offers gentle challenge");
+        AddStyle(good, bad, client.Style.Directiveness, t.Style.Directiveness, DirectivenessWords);
+        AddStyle(good, bad, client.Style.Structure, t.Style.Structure, StructureWords);
+        AddStyle(good, bad, client.Style.Challenge, t.Style.Challenge, ChallengeWords);
 
         if (client.Languages.Count > 0 && client.Languages[0] != "en" && t.Languages.Contains(client.Languages[0]))
         {
@@ -118,7 +119,7 @@ public static class Reasons
         }
 
         var track = candidate.Track;
-        if (track.Ratings >= 10 && track.MeanAlliance > PairFeatures.PriorAlliance + 0.03)
+        if (track.Ratings >= 10 && track.MeanAlliance > prior.Mean + 0.03)
         {
             good.Add($"clients report a strong working alliance ({track.Ratings} ratings)");
         }
@@ -169,23 +170,52 @@ public static class Reasons
         return shared;
     }
 
-    private static void AddStyle(List<string> good, List<string> bad, float fit, double? wanted, double actual, string lowWords, string highWords)
+    // A style value within this distance of 0.5 states no side: a client there asked for neither
+    // end, a therapist there is neither. 0.5 is the neutral point of every style axis.
+    private const double NeutralBand = 0.1;
+
+    /// <summary>
+    /// A style reason names the client's preference only when the client stated one on a side of
+    /// the axis, and describes the therapist only when the therapist is clearly on a side: the
+    /// same side is "as you asked", the other side "unlike what you asked". How close the two
+    /// values are (the model's fit feature) does not decide the words: a neutral client close to
+    /// an active therapist did not ask for one.
+    /// </summary>
+    private static void AddStyle(List<string> good, List<string> bad, double? wanted, double actual, StyleWords words)
     {
-        if (wanted is null)
+        if (Side(wanted) is not { } asked || Side(actual) is not { } offered)
         {
             return;
         }
 
-        var words = actual < 0.5 ? lowWords : highWords;
-        if (fit >= 0.75)
+        if (offered == asked)
         {
-            good.Add($"{words}, as you asked");
+            good.Add(offered ? words.HighAsked : words.LowAsked);
         }
-        else if (fit < 0.5)
+        else
         {
-            bad.Add($"{words}, unlike what you asked");
+            bad.Add(offered ? words.HighUnlike : words.LowUnlike);
         }
     }
+
+    // A style axis's four phrases, made once.
+    private sealed record StyleWords(string LowAsked, string LowUnlike, string HighAsked, string HighUnlike)
+    {
+        public static StyleWords Of(string low, string high) =>
+            new($"{low}, as you asked", $"{low}, unlike what you asked", $"{high}, as you asked", $"{high}, unlike what you asked");
+    }
+
+    private static readonly StyleWords DirectivenessWords = StyleWords.Of("follows your lead", "leads sessions actively");
+    private static readonly StyleWords StructureWords = StyleWords.Of("keeps sessions open and exploratory", "keeps sessions structured");
+    private static readonly StyleWords ChallengeWords = StyleWords.Of("offers warm support", "offers gentle challenge");
+
+    // True for the high end of a style axis, false for the low end, null for neither.
+    private static bool? Side(double? value) => value switch
+    {
+        >= 0.5 + NeutralBand => true,
+        <= 0.5 - NeutralBand => false,
+        _ => null,
+    };
 
     /// <summary>A goal in plain words.</summary>
     public static string Words(Goal goal) => (uint)goal < (uint)GoalWords.Length ? GoalWords[(int)goal] : GoalWordsOf(goal);

@@ -23,8 +23,9 @@ public sealed class TherapistDirectory
     private readonly ulong[] _open;
     private readonly CapacityPrices _prices;
 
-    private TherapistDirectory(DirectoryEntry?[][] chunks, int count, Dictionary<string, int> slots, Dictionary<Attr, ulong[]> index, ulong[] listed, ulong[] open, DateTimeOffset weekStart, CapacityPrices prices)
+    private TherapistDirectory(DirectoryEntry?[][] chunks, int count, Dictionary<string, int> slots, Dictionary<Attr, ulong[]> index, ulong[] listed, ulong[] open, DateTimeOffset weekStart, AlliancePrior prior, CapacityPrices prices)
     {
+        Prior = prior;
         _prices = prices;
         _chunks = chunks;
         SlotCount = count;
@@ -38,6 +39,13 @@ public sealed class TherapistDirectory
 
     /// <summary>Monday 00:00 UTC of the week whose new-client capacity the slots count.</summary>
     public DateTimeOffset WeekStart { get; }
+
+    /// <summary>
+    /// The population prior the track-record features of this directory are shrunk towards. It is
+    /// fixed for a directory and its builders (a rating added one by one does not move it); a full
+    /// build from the database measures it again.
+    /// </summary>
+    public AlliancePrior Prior { get; }
 
     /// <summary>Therapists listed (matched).</summary>
     public int ListedCount { get; }
@@ -78,15 +86,28 @@ public sealed class TherapistDirectory
     /// <summary>The therapist's capacity price (0 when none was solved or the therapist is unknown).</summary>
     public double PriceOf(string id) => _slots.TryGetValue(id, out var slot) ? _prices.At(slot) : 0;
 
-    /// <summary>An empty directory for the week starting at <paramref name="weekStart"/>.</summary>
-    public static TherapistDirectory Empty(DateTimeOffset weekStart) =>
-        new([], 0, new Dictionary<string, int>(StringComparer.Ordinal), [], [], [], weekStart, CapacityPrices.None);
+    /// <summary>An empty directory for the week starting at <paramref name="weekStart"/>, with the given prior.</summary>
+    public static TherapistDirectory Empty(DateTimeOffset weekStart, AlliancePrior prior) =>
+        new([], 0, new Dictionary<string, int>(StringComparer.Ordinal), [], [], [], weekStart, prior, CapacityPrices.None);
 
-    /// <summary>Builds a directory of listed therapists, each with its capacity left this week and its track record.</summary>
-    public static TherapistDirectory Create(IEnumerable<Candidate> listed, DateTimeOffset weekStart)
+    /// <summary>
+    /// Builds a directory of listed therapists, each with its capacity left this week and its track
+    /// record, with the prior measured on those track records (<see cref="AlliancePrior.Of"/>).
+    /// </summary>
+    public static TherapistDirectory Create(IReadOnlyCollection<Candidate> listed, DateTimeOffset weekStart)
     {
         ArgumentNullException.ThrowIfNull(listed);
-        var builder = Empty(weekStart).ToBuilder();
+        return Create(listed, weekStart, AlliancePrior.Of(listed.Select(c => c.Track)));
+    }
+
+    /// <summary>
+    /// Builds a directory of listed therapists with a prior measured elsewhere (the service
+    /// measures it on every stored rating, unlisted therapists' included).
+    /// </summary>
+    public static TherapistDirectory Create(IEnumerable<Candidate> listed, DateTimeOffset weekStart, AlliancePrior prior)
+    {
+        ArgumentNullException.ThrowIfNull(listed);
+        var builder = Empty(weekStart, prior).ToBuilder();
         foreach (var c in listed)
         {
             builder.Set(c.Profile, true, c.Profile.WeeklyNewClientCapacity - c.CapacityLeft, c.Track);
@@ -134,7 +155,11 @@ public sealed class TherapistDirectory
             _listed = from._listed;
             _open = from._open;
             WeekStart = from.WeekStart;
+            Prior = from.Prior;
         }
+
+        /// <summary>The prior of the directory this builder started from; every entry it writes is shrunk towards it.</summary>
+        public AlliancePrior Prior { get; }
 
         /// <summary>The week whose capacity the slots count.</summary>
         public DateTimeOffset WeekStart { get; private set; }
@@ -182,7 +207,7 @@ public sealed class TherapistDirectory
                 }
             }
 
-            var entry = new DirectoryEntry(new Candidate(profile, profile.WeeklyNewClientCapacity - usedThisWeek, track), attributes);
+            var entry = new DirectoryEntry(new Candidate(profile, profile.WeeklyNewClientCapacity - usedThisWeek, track), attributes, Prior);
             Put(slot, entry);
             _listed = Own(_listed);
             Bits.Assign(_listed, slot, listed);
@@ -222,7 +247,7 @@ public sealed class TherapistDirectory
             }
 
             var updated = new TrackRecord(track.Ratings + 1, ((track.Ratings * track.MeanAlliance) + overall) / (track.Ratings + 1), byGoal);
-            Put(slot, new DirectoryEntry(old.Candidate with { Track = updated }, old.Attributes));
+            Put(slot, new DirectoryEntry(old.Candidate with { Track = updated }, old.Attributes, Prior));
             return true;
         }
 
@@ -252,7 +277,7 @@ public sealed class TherapistDirectory
         public TherapistDirectory ToDirectory()
         {
             _owned.Clear();
-            return new TherapistDirectory(_chunks, _count, _slots, _index, _listed, _open, WeekStart, _prices);
+            return new TherapistDirectory(_chunks, _count, _slots, _index, _listed, _open, WeekStart, Prior, _prices);
         }
 
         /// <summary>
@@ -487,16 +512,16 @@ internal readonly record struct Attr(AttrKind Kind, int Code, string? Tag)
 /// </summary>
 internal sealed class DirectoryEntry
 {
-    public DirectoryEntry(Candidate candidate, Attr[] attributes)
+    public DirectoryEntry(Candidate candidate, Attr[] attributes, AlliancePrior prior)
     {
         Candidate = candidate;
         Attributes = attributes;
         var track = candidate.Track;
-        TrackAlliance = (float)PairFeatures.Shrink(track.Ratings, track.MeanAlliance);
+        TrackAlliance = (float)prior.Shrink(track.Ratings, track.MeanAlliance);
         TrackVolume = PairFeatures.Volume(track.Ratings);
         for (var g = 0; g < GoalCount; g++)
         {
-            TrackByGoal[g] = track.ByGoal.TryGetValue((Goal)g, out var byGoal) ? (float)PairFeatures.Shrink(byGoal.Ratings, byGoal.MeanAlliance) : (float)PairFeatures.PriorAlliance;
+            TrackByGoal[g] = track.ByGoal.TryGetValue((Goal)g, out var byGoal) ? (float)prior.Shrink(byGoal.Ratings, byGoal.MeanAlliance) : (float)prior.Mean;
         }
 
         var p = candidate.Profile;

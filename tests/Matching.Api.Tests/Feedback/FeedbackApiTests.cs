@@ -71,6 +71,31 @@ public sealed class FeedbackApiTests : DirectoryFixture
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problem.ToJsonString());
         Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Has.Member(field));
+        Assert.That(await CountAsync("alliance_rating", "shortlist_id = @Id", new { Id = matchId }), Is.Zero);
+
+        // The same query sees a valid rating of the same match.
+        var valid = await IntakeClient.PostAsJsonAsync("/v1/alliance-ratings", new { matchId, therapistId = "t-cbt-ny", instrument = "waiSr", items = Enumerable.Repeat(4, 12), sessionNumber = 3 });
+        Assert.That(valid.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        Assert.That(await CountAsync("alliance_rating", "shortlist_id = @Id", new { Id = matchId }), Is.EqualTo(1));
+    }
+
+    [TestCase("neither", "srs", "Send the srs rating as items (4 item scores) or as subscales")]
+    [TestCase("both", "waiSr", "Send either items or subscales, not both.")]
+    public async Task A_rating_says_which_of_items_and_subscales_is_wrong(string sent, string instrument, string says)
+    {
+        var matchId = await NewMatchAsync($"c-rating-{sent}");
+        var json = new JsonObject { ["matchId"] = matchId, ["therapistId"] = "t-cbt-ny", ["instrument"] = instrument, ["sessionNumber"] = 3 };
+        if (sent == "both")
+        {
+            json["items"] = new JsonArray([.. Enumerable.Range(0, 12).Select(_ => (JsonNode?)4)]);
+            json["subscales"] = new JsonObject { ["goal"] = 16, ["task"] = 16, ["bond"] = 16 };
+        }
+
+        var response = await IntakeClient.PostAsJsonAsync("/v1/alliance-ratings", json);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), problem.ToJsonString());
+        Assert.That((string)problem["errors"]!["items"]![0]!, Is.EqualTo(says).Or.StartWith(says));
     }
 
     [Test]

@@ -122,10 +122,38 @@ public sealed class MatchesApiTests : DirectoryFixture
     [Test]
     public async Task Limit_defaults_to_ten_and_caps_the_list()
     {
-        var request = TestDirectory.Request("c-limit-1");
-        request["limit"] = 1;
+        // A directory of its own with twelve eligible therapists, so the default is what cuts the list.
+        using var factory = new MatchingApiFactory();
+        using var data = factory.ClientFor(Role.Data);
+        using var directory = factory.ClientFor(Role.Directory);
+        var twelve = Enumerable.Range(0, 12).Select(i => TestDirectory.Profile($"t-limit-{i:00}")).ToList();
+        var import = await data.PostAsJsonAsync("/v1/therapists/import", new { therapists = twelve }, MatchingApiFactory.Json);
+        Assert.That(import.IsSuccessStatusCode, Is.True, await import.Content.ReadAsStringAsync());
+        async Task<JsonObject> MatchWithLimitAsync(int? limit)
+        {
+            var request = TestDirectory.Request($"c-limit-{limit}");
+            if (limit is { } l)
+            {
+                request["limit"] = l;
+            }
 
-        Assert.That(Ids(await MatchAsync(request)), Has.Count.EqualTo(1));
+            var response = await directory.PostAsJsonAsync("/v1/matches", request);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+            return (await response.Content.ReadFromJsonAsync<JsonObject>())!;
+        }
+
+        var byDefault = await MatchWithLimitAsync(null);
+        var one = await MatchWithLimitAsync(1);
+        var all = await MatchWithLimitAsync(50);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That((int)byDefault["eligible"]!, Is.EqualTo(12));
+            Assert.That(Ids(byDefault), Has.Count.EqualTo(10));
+            Assert.That(Ids(one), Has.Count.EqualTo(1));
+            Assert.That(Ids(one)[0], Is.EqualTo(Ids(byDefault)[0]));
+            Assert.That(Ids(all), Has.Count.EqualTo(12));
+        });
     }
 
     [Test]

@@ -5,6 +5,7 @@ using Matching.Api.Infrastructure;
 using Matching.Api.Ranking;
 using Matching.Data;
 using Matching.Engine.Domain;
+using Matching.Engine.Matching;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Matching.Api.Tests.Ranking;
@@ -78,6 +79,41 @@ public sealed class DirectoryCacheTests
             Assert.That(after.Ratings, Is.EqualTo(1));
             Assert.That(after.MeanAlliance, Is.EqualTo(stored["t-cbt-ny"].MeanAlliance).Within(1e-12), "the same as the database's own aggregate");
             Assert.That(after.ByGoal[Goal.Panic].Ratings, Is.EqualTo(1), "kept by the client's first goal");
+        });
+    }
+
+    [Test]
+    public async Task A_rebuild_measures_the_prior_on_every_stored_rating_and_a_new_therapist_gets_it()
+    {
+        // 120 ratings stored elsewhere (straight through the store) on one shortlist, WAI-SR items of 3, 4 or 5.
+        var match = await MatchAsync("c-prior");
+        var shortlist = Guid.Parse((string)match["matchId"]!);
+        var at = _factory.Clock.GetUtcNow();
+        var ratings = Enumerable.Range(0, 120).Select(i =>
+        {
+            var items = Enumerable.Repeat(3 + (i % 3), 12).ToArray();
+            items[0] = i % 5 == 0 ? 1 : items[0];
+            return new StoredRating(shortlist, "c-prior", i % 2 == 0 ? "t-cbt-ny" : "t-emdr-ny", AllianceInstrument.WaiSr, items, 3,
+                AllianceScale.FromItems(AllianceInstrument.WaiSr, items), at);
+        }).ToList();
+        await _factory.Services.GetRequiredService<FeedbackStore>().SaveManyAsync(ratings, []);
+        var before = (await Cache.GetAsync(CancellationToken.None)).Prior;
+
+        await Cache.RebuildAsync(CancellationToken.None);
+        await _data.PutAsJsonAsync("/v1/therapists/t-newcomer", TestDirectory.Profile("t-newcomer"), MatchingApiFactory.Json);
+        var after = await Cache.GetAsync(CancellationToken.None);
+
+        var mean = ratings.Average(r => r.Score.Overall);
+        var served = await _factory.Services.GetRequiredService<ShortlistStore>().GetAsync(Guid.Parse((string)(await MatchAsync("c-prior-after"))["matchId"]!));
+        var newcomer = served!.Value.Shortlist.Items.Single(i => i.TherapistId == "t-newcomer").Features;
+        Assert.Multiple(() =>
+        {
+            Assert.That(before, Is.EqualTo(AlliancePrior.Fallback), "no rating stored when the snapshot was built");
+            Assert.That(after.Prior.Ratings, Is.EqualTo(120));
+            Assert.That(after.Prior.Mean, Is.EqualTo(mean).Within(1e-12), "the mean of every stored rating's overall score");
+            Assert.That(after.Prior.Mean, Is.Not.EqualTo(AlliancePrior.Fallback.Mean).Within(0.01));
+            Assert.That(newcomer[PairFeatures.Index.TrackAlliance], Is.EqualTo((float)mean).Within(1e-6f), "a therapist with no history is logged at the population mean");
+            Assert.That(newcomer[PairFeatures.Index.TrackGoalAlliance], Is.EqualTo((float)mean).Within(1e-6f));
         });
     }
 

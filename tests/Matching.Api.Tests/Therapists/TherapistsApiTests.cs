@@ -69,6 +69,28 @@ public sealed class TherapistsApiTests : DirectoryFixture
         });
     }
 
+    [TestCase(2147483647, 200)]
+    [TestCase(10737420, 200)]
+    [TestCase(0, 50)]
+    [TestCase(-3, 50)]
+    public async Task A_page_whose_offset_is_out_of_range_is_a_400_naming_page(int page, int pageSize)
+    {
+        var response = await IntakeClient.GetAsync($"/v1/therapists?page={page}&pageSize={pageSize}");
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(problem["errors"]!.AsObject().Select(e => e.Key), Is.EqualTo(new[] { "page" }));
+    }
+
+    [Test]
+    public async Task The_last_page_in_range_past_the_end_is_empty_not_the_first()
+    {
+        var last = await IntakeClient.GetFromJsonAsync<JsonObject>("/v1/therapists?page=10737419&pageSize=200");
+
+        Assert.That(last!["items"]!.AsArray(), Is.Empty);
+        Assert.That((int)last["total"]!, Is.Positive);
+    }
+
     [Test]
     public async Task A_deactivated_therapist_is_no_longer_matched_until_reactivated()
     {

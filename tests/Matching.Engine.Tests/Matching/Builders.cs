@@ -60,11 +60,11 @@ internal static class Build
     public static Candidate Candidate(TherapistProfile profile, int? capacityLeft = null, TrackRecord? track = null) =>
         new(profile, capacityLeft ?? profile.WeeklyNewClientCapacity, track ?? TrackRecord.None);
 
-    /// <summary>The features of one pair.</summary>
-    public static float[] Features(ClientPreferences client, Candidate candidate)
+    /// <summary>The features of one pair, shrunk towards <paramref name="prior"/> (the fallback of a service with too few ratings unless given).</summary>
+    public static float[] Features(ClientPreferences client, Candidate candidate, AlliancePrior? prior = null)
     {
         var row = new float[PairFeatures.Count];
-        PairFeatures.Compute(client, candidate, row);
+        PairFeatures.Compute(client, candidate, prior ?? AlliancePrior.Fallback, row);
         return row;
     }
 

@@ -49,7 +49,7 @@ public class PairFeaturesTests
             0.5f, 0.5f, 0.5f, 0.5f, // no modality or style stated
             1f, // first language shared
             0.5f, 0.5f, 0.5f, 0.5f, // no culture, gender, faith or identity stated
-            0.73f, 0f, 0.73f, // no history: prior, no volume, prior
+            (float)AlliancePrior.Fallback.Mean, 0f, (float)AlliancePrior.Fallback.Mean, // no history: the prior (here the fallback), no volume, the prior
             0.5f, // self-pay without a maximum fee
             1f, // full capacity left
         }).Within(Tolerance));
@@ -265,31 +265,35 @@ public class PairFeaturesTests
         Assert.That(Build.Features(client, therapist)[IdentityMatch], Is.EqualTo(expected).Within(Tolerance));
     }
 
+    private static readonly AlliancePrior Measured = new(0.8, 500);
+
     [Test]
-    public void No_history_gets_the_documented_prior()
+    public void No_history_gets_the_prior_it_is_computed_with()
     {
-        var row = Build.Features(Build.Client(), Build.Candidate(Build.Therapist(), track: TrackRecord.None));
+        var candidate = Build.Candidate(Build.Therapist(), track: TrackRecord.None);
+        var withFallback = Build.Features(Build.Client(), candidate, AlliancePrior.Fallback);
+        var withMeasured = Build.Features(Build.Client(), candidate, Measured);
 
         Assert.Multiple(() =>
         {
-            Assert.That(PairFeatures.PriorAlliance, Is.EqualTo(0.73));
-            Assert.That(PairFeatures.PriorWeight, Is.EqualTo(10));
-            Assert.That(row[TrackAlliance], Is.EqualTo(0.73f));
-            Assert.That(row[TrackVolume], Is.Zero);
-            Assert.That(row[TrackGoalAlliance], Is.EqualTo(0.73f));
+            Assert.That(withFallback[TrackAlliance], Is.EqualTo((float)AlliancePrior.Fallback.Mean));
+            Assert.That(withFallback[TrackGoalAlliance], Is.EqualTo((float)AlliancePrior.Fallback.Mean));
+            Assert.That(withMeasured[TrackAlliance], Is.EqualTo(0.8f));
+            Assert.That(withMeasured[TrackGoalAlliance], Is.EqualTo(0.8f));
+            Assert.That(withMeasured[TrackVolume], Is.Zero);
         });
     }
 
-    // Shrunken mean (n × mean + 10 × 0.73) / (n + 10); volume ln(1 + n) / ln(101), capped at 1.
-    [TestCase(10, 0.93, 0.83)]
-    [TestCase(90, 0.5, 0.523)]
-    [TestCase(1, 0.0, 7.3 / 11)]
-    [TestCase(1000, 0.9, (900 + 7.3) / 1010)]
+    // Shrunken mean (n × mean + 10 × 0.8) / (n + 10) with a measured prior of 0.8; volume ln(1 + n) / ln(101), capped at 1.
+    [TestCase(10, 0.93, 0.865)]
+    [TestCase(90, 0.5, 0.53)]
+    [TestCase(1, 0.0, 8.0 / 11)]
+    [TestCase(1000, 0.9, (900 + 8.0) / 1010)]
     public void Track_record_is_shrunk_towards_the_prior(int ratings, double mean, double expected)
     {
         var track = new TrackRecord(ratings, mean, new Dictionary<Goal, (int, double)>());
 
-        var row = Build.Features(Build.Client(), Build.Candidate(Build.Therapist(), track: track));
+        var row = Build.Features(Build.Client(), Build.Candidate(Build.Therapist(), track: track), Measured);
 
         Assert.Multiple(() =>
         {
@@ -307,14 +311,14 @@ public class PairFeaturesTests
         Assert.That(Build.Features(Build.Client(), Build.Candidate(Build.Therapist(), track: track))[TrackVolume], Is.EqualTo(expected).Within(Tolerance));
     }
 
-    [TestCase(Goal.Anxiety, (27 + 7.3) / 40)] // 30 ratings at 0.9 in the client's first goal
-    [TestCase(Goal.Grief, 0.73)] // no ratings in the client's first goal: the prior
+    [TestCase(Goal.Anxiety, (27 + 8.0) / 40)] // 30 ratings at 0.9 in the client's first goal, shrunk towards the measured 0.8
+    [TestCase(Goal.Grief, 0.8)] // no ratings in the client's first goal: the prior
     public void Goal_track_record_uses_the_client_first_goal(Goal firstGoal, double expected)
     {
         var byGoal = new Dictionary<Goal, (int, double)> { [Goal.Anxiety] = (30, 0.9), [Goal.Sleep] = (5, 0.1) };
         var track = new TrackRecord(35, 0.79, byGoal);
 
-        var row = Build.Features(Build.Client(firstGoal, Goal.Sleep), Build.Candidate(Build.Therapist(), track: track));
+        var row = Build.Features(Build.Client(firstGoal, Goal.Sleep), Build.Candidate(Build.Therapist(), track: track), Measured);
 
         Assert.That(row[TrackGoalAlliance], Is.EqualTo(expected).Within(Tolerance));
     }
@@ -380,7 +384,7 @@ public class PairFeaturesTests
                 };
                 var ratings = random.Next(0, 500);
                 var track = new TrackRecord(ratings, random.NextDouble(), new Dictionary<Goal, (int, double)> { [client.Goals[0]] = (ratings / 2, random.NextDouble()) });
-                PairFeatures.Compute(client, new Candidate(therapist, random.Next(-1, 8), track), row);
+                PairFeatures.Compute(client, new Candidate(therapist, random.Next(-1, 8), track), new AlliancePrior(random.NextDouble(), 500), row);
 
                 Assert.That(row, Has.All.InRange(0f, 1f), $"pair {i}");
             }
@@ -392,6 +396,6 @@ public class PairFeaturesTests
     {
         var tooShort = new float[PairFeatures.Count - 1];
 
-        Assert.That(() => PairFeatures.Compute(Build.Client(), Build.Candidate(Build.Therapist()), tooShort), Throws.ArgumentException);
+        Assert.That(() => PairFeatures.Compute(Build.Client(), Build.Candidate(Build.Therapist()), AlliancePrior.Fallback, tooShort), Throws.ArgumentException);
     }
 }

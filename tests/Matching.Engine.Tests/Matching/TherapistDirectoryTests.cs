@@ -111,6 +111,7 @@ public class TherapistDirectoryTests
         var directory = TherapistDirectory.Create(world, Week);
         var n = PairFeatures.Count;
         var compared = 0;
+        Assert.That(directory.Prior.Ratings, Is.GreaterThan(AlliancePrior.MinimumRatings), "a measured prior, not the fallback");
         foreach (var client in Clients(seed, 120))
         {
             var slots = Enumerable.Range(0, directory.SlotCount).ToArray();
@@ -119,7 +120,7 @@ public class TherapistDirectoryTests
             for (var s = 0; s < slots.Length; s++)
             {
                 var expected = new float[n];
-                PairFeatures.Compute(client, directory.Entry(s).Candidate, expected);
+                PairFeatures.Compute(client, directory.Entry(s).Candidate, directory.Prior, expected);
                 if (!fast.AsSpan(s * n, n).SequenceEqual(expected))
                 {
                     Assert.Fail($"{client.ClientId} × {directory.Entry(s).Candidate.Profile.Id}: [{string.Join(", ", fast.AsSpan(s * n, n).ToArray())}] != [{string.Join(", ", expected)}]");
@@ -155,7 +156,7 @@ public class TherapistDirectoryTests
             var outcome = Matcher.Rank(client, directory, model, limit);
             var (eligible, _) = Reference(client, world);
             var expected = world.Where(c => eligible.Contains(c.Profile.Id))
-                .Select(c => (c.Profile.Id, Score: ScoreOf(model, Build.Features(client, c))))
+                .Select(c => (c.Profile.Id, Score: ScoreOf(model, Build.Features(client, c, directory.Prior))))
                 .OrderByDescending(x => x.Score).ThenBy(x => x.Id, StringComparer.Ordinal).Take(limit).ToList();
 
             Assert.That(outcome.Eligible, Is.EqualTo(eligible.Count));
@@ -163,7 +164,7 @@ public class TherapistDirectoryTests
             Assert.That(outcome.Ranked.Select(r => r.Score), Is.EqualTo(expected.Select(x => x.Score)), client.ClientId);
             foreach (var r in outcome.Ranked)
             {
-                Assert.That(r.Features, Is.EqualTo(Build.Features(client, world.Single(c => c.Profile.Id == r.Therapist.Id))));
+                Assert.That(r.Features, Is.EqualTo(Build.Features(client, world.Single(c => c.Profile.Id == r.Therapist.Id), directory.Prior)));
             }
 
             nonEmpty += outcome.Ranked.Count == limit ? 1 : 0;
@@ -340,7 +341,7 @@ public class TherapistDirectoryTests
             Assert.That(track.ByGoal[Goal.Anxiety].MeanAlliance, Is.EqualTo(0.75).Within(1e-12));
             Assert.That(track.ByGoal[Goal.Grief], Is.EqualTo((1, 0.75)));
             Assert.That(builder.AddRating("t-unknown", null, 0.5), Is.False);
-            Assert.That(features[PairFeatures.Index.TrackGoalAlliance], Is.EqualTo((float)(((2 * 0.75) + (PairFeatures.PriorWeight * PairFeatures.PriorAlliance)) / (2 + PairFeatures.PriorWeight))));
+            Assert.That(features[PairFeatures.Index.TrackGoalAlliance], Is.EqualTo((float)(((2 * 0.75) + (AlliancePrior.Weight * AlliancePrior.Fallback.Mean)) / (2 + AlliancePrior.Weight))));
         });
     }
 
@@ -348,7 +349,7 @@ public class TherapistDirectoryTests
     public void A_directory_built_change_by_change_matches_one_built_at_once()
     {
         var world = World(8, 3000);
-        var builder = TherapistDirectory.Empty(Week).ToBuilder();
+        var builder = TherapistDirectory.Empty(Week, AlliancePrior.Of(world.Select(c => c.Track))).ToBuilder();
         foreach (var c in world)
         {
             builder.Set(c.Profile, true, c.Profile.WeeklyNewClientCapacity - c.CapacityLeft, c.Track);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -89,6 +88,7 @@ public sealed partial class SimulatorTests
         var shortlists = _small.Shortlists.ToDictionary(s => s.ShortlistId);
         Assert.That(shortlists, Has.Count.EqualTo(_small.Shortlists.Count), "shortlist ids are unique");
         Assert.That(_small.Shortlists.All(s => s.Policy == "noisy-stated-preference"), Is.True);
+        Assert.That(_small.Choices, Has.Count.GreaterThan(100), "the loops below see real choices");
         foreach (var choice in _small.Choices)
         {
             var shortlist = shortlists[choice.ShortlistId];
@@ -105,7 +105,9 @@ public sealed partial class SimulatorTests
 
         // A rematch shortlist comes after the first match's rematch request and never shows its therapist again.
         var firstChoice = _small.Choices.Where(c => !shortlists[c.ShortlistId].IsRematch).ToDictionary(c => c.ClientId);
-        foreach (var rematch in _small.Shortlists.Where(s => s.IsRematch))
+        var rematches = _small.Shortlists.Where(s => s.IsRematch).ToList();
+        Assert.That(rematches, Is.Not.Empty, "the world includes rematch shortlists");
+        foreach (var rematch in rematches)
         {
             Assert.That(rematch.Items.Select(i => i.TherapistId), Does.Not.Contain(firstChoice[rematch.ClientId].TherapistId));
             Assert.That(rematch.CreatedAt, Is.GreaterThan(firstChoice[rematch.ClientId].At));
@@ -159,18 +161,6 @@ public sealed partial class SimulatorTests
     {
         Assert.That(() => Simulator.Run(Small with { Weeks = 0 }), Throws.InstanceOf<ArgumentOutOfRangeException>());
         Assert.That(() => Simulator.Run(Small with { RematchProbability = 1.5 }), Throws.InstanceOf<ArgumentOutOfRangeException>());
-    }
-
-    [Test]
-    public void Three_hundred_therapists_and_five_thousand_clients_take_well_under_two_seconds()
-    {
-        Simulator.Run(Small with { Clients = 200 });
-        var watch = Stopwatch.StartNew();
-        var result = Simulator.Run(new SimulationOptions { Therapists = 300, Clients = 5_000, Seed = 3 });
-        watch.Stop();
-        TestContext.Out.WriteLine($"300 x 5,000: {watch.ElapsedMilliseconds} ms, {result.Shortlists.Count} shortlists, {result.Ratings.Count} ratings");
-
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
     }
 
     private long WeekOf(DateTimeOffset at) => (at - Small.Epoch).Ticks / TimeSpan.FromDays(7).Ticks;
