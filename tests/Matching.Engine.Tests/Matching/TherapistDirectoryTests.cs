@@ -189,7 +189,7 @@ public class TherapistDirectoryTests
             var outcome = Matcher.Rank(client, directory, model, limit);
             var (eligible, _) = Reference(client, world);
             var expected = world.Where(c => eligible.Contains(c.Profile.Id))
-                .Select(c => (c.Profile.Id, Score: ScoreOf(model, Build.Features(client, c)) - prices.GetValueOrDefault(c.Profile.Id)))
+                .Select(c => (c.Profile.Id, Score: ScoreOf(model, Build.Features(client, c, directory.Prior)) - prices.GetValueOrDefault(c.Profile.Id)))
                 .OrderByDescending(x => x.Score).ThenBy(x => x.Id, StringComparer.Ordinal).Take(limit).ToList();
 
             Assert.That(outcome.Ranked.Select(r => r.Therapist.Id), Is.EqualTo(expected.Select(x => x.Id)), client.ClientId);
