@@ -22,6 +22,7 @@ public class MatchPipelineBenchmarks
     private const int Limit = 10;
 
     private TherapistDirectory _directory = null!;
+    private TherapistDirectory _priced = null!;
     private LearnedRankingModel _model = null!;
     private List<ClientPreferences> _clients = null!;
     private ulong[] _eligible = [];
@@ -52,6 +53,13 @@ public class MatchPipelineBenchmarks
         _features = new float[Therapists * PairFeatures.Count];
         _scores = new double[Therapists];
         _survivors = new int[Therapists];
+        // Capacity prices on a third of the therapists, up to half a score unit (about the spread
+        // of the top ten's scores): the survivors of the early exit are no longer enough.
+        var builder = _directory.ToBuilder();
+        var prices = new Random(9);
+        builder.SetPrices(_model.Version, _directory.ListedCandidates().Where(_ => prices.Next(3) == 0)
+            .ToDictionary(c => c.Profile.Id, _ => prices.NextDouble() * 0.5), DateTimeOffset.UtcNow);
+        _priced = builder.ToDirectory();
         var eligible = _clients.Select(c => Matcher.Rank(c, _directory, _model, Limit).Eligible).ToList();
         Console.WriteLine($"// {Therapists} therapists: eligible per request {eligible.Min()}-{eligible.Max()}, mean {eligible.Average():0}");
     }
@@ -125,6 +133,18 @@ public class MatchPipelineBenchmarks
         foreach (var c in _clients)
         {
             shown += Matcher.Rank(c, _directory, _model, Limit).Ranked.Count;
+        }
+
+        return shown;
+    }
+
+    [Benchmark(OperationsPerInvoke = Clients)]
+    public int MatchWithCapacityPrices()
+    {
+        var shown = 0;
+        foreach (var c in _clients)
+        {
+            shown += Matcher.Rank(c, _priced, _model, Limit).Ranked.Count;
         }
 
         return shown;

@@ -1,3 +1,4 @@
+using Matching.Api.Capacity;
 using Matching.Api.Clients;
 using Matching.Api.Feedback;
 using Matching.Api.Health;
@@ -44,6 +45,7 @@ app.MapTherapists();
 app.MapClients();
 app.MapModels();
 app.MapVocabularies();
+app.MapCapacity();
 app.MapHealth();
 
 app.Run();

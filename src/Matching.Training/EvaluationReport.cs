@@ -28,7 +28,8 @@ public sealed record EvaluationReport(
     IReadOnlyList<TruthMetrics>? Truth,
     IReadOnlyList<IterationMetrics> Iterations,
     IReadOnlyDictionary<FeatureGroup, double> ImportanceByGroup,
-    IReadOnlyList<TargetCheck> Targets)
+    IReadOnlyList<TargetCheck> Targets,
+    IReadOnlyList<TruthMetrics>? NewTherapists = null)
 {
     /// <summary>Total gain per feature group of a model, as shares summing to 1.</summary>
     public static IReadOnlyDictionary<FeatureGroup, double> Importance(LambdaMartModel model)
@@ -48,7 +49,7 @@ public sealed record EvaluationReport(
     /// The issue's targets: the learned model beats the rule-based baseline on every metric, and its
     /// top-1 gain over random reaches 70% of the oracle's. Checked against both oracles.
     /// </summary>
-    public static IReadOnlyList<TargetCheck> Check(string learned, string baseline, IReadOnlyList<ObservedMetrics> observed, IReadOnlyList<TruthMetrics>? truth)
+    public static IReadOnlyList<TargetCheck> Check(string learned, string baseline, IReadOnlyList<ObservedMetrics> observed, IReadOnlyList<TruthMetrics>? truth, IReadOnlyList<TruthMetrics>? newTherapists = null)
     {
         ArgumentNullException.ThrowIfNull(observed);
         var checks = new List<TargetCheck>();
@@ -74,6 +75,32 @@ public sealed record EvaluationReport(
                 var share = (lt.Top1 - random.Top1) / (o.Top1 - random.Top1);
                 checks.Add(new($"top-1 gain over random ≥ 70% of {oracle}'s", $"{share:P0}", share >= 0.7));
             }
+
+            // Capacity (issue 12): the priced learned model against the capacity-aware oracle and the baseline.
+            var capacityOracle = truth.FirstOrDefault(t => t.Policy == EvaluatedPolicy.CapacityOracle.Name);
+            if (truth.FirstOrDefault(t => t.Policy == Evaluator.PricedName(learned)) is { } priced && capacityOracle is not null)
+            {
+                var share = (priced.Assigned - random.Assigned) / (capacityOracle.Assigned - random.Assigned);
+                var baselineShare = (bt.Assigned - random.Assigned) / (capacityOracle.Assigned - random.Assigned);
+                checks.Add(new("with capacity, learned + prices: gain over random ≥ 85% of the capacity-aware oracle's", $"{share:P1} (baseline {baselineShare:P1})", share >= 0.85));
+                if (priced.AssignedVsBaseline is { } a)
+                {
+                    checks.Add(new("with capacity, learned + prices above the baseline (95% interval above 0)", $"{F(a.Estimate)} [{F(a.Low)}, {F(a.High)}] SD", a.Low > 0));
+                }
+
+                if (priced.DropoutVsBaseline is { } d)
+                {
+                    checks.Add(new("implied dropout with capacity, learned + prices below the baseline by more than its interval", $"{d.Estimate * 100:0.00} [{d.Low * 100:0.00}, {d.High * 100:0.00}] points", d.High < 0));
+                }
+            }
+
+            var most = truth.Max(t => t.MostLoaded);
+            checks.Add(new("no therapist above capacity in any replay", $"most loaded {most:0.00} of capacity", most <= 1));
+        }
+
+        if (newTherapists?.FirstOrDefault(t => t.Policy == Evaluator.ExploringName(Evaluator.PricedName(learned))) is { NewTherapistExposure: { } exposure })
+        {
+            checks.Add(new("new therapists' exposure ≥ half of established ones' of the same fit (first 8 weeks, learned + prices + exposure)", $"{exposure:0.00}", exposure >= 0.5));
         }
 
         return checks;
@@ -93,6 +120,18 @@ public sealed record EvaluationReport(
             File.WriteAllText(Path.Combine(folder, "true-ndcg.svg"), Svg.Bars("NDCG@10 against the true alliance ordering", Truth.Select(t => (t.Policy, t.Ndcg10)).ToList()));
             File.WriteAllText(Path.Combine(folder, "capacity.svg"), Svg.Bars(
                 "Implied dropout with weekly capacity binding", Truth.Select(t => (t.Policy, t.AssignedDropout)).ToList(), "0.0%"));
+            var randomAssigned = Truth.Single(t => t.Policy == EvaluatedPolicy.Random.Name).Assigned;
+            File.WriteAllText(Path.Combine(folder, "capacity-gain.svg"), Svg.Bars(
+                "True alliance with capacity binding, gain over random (SD units)", Truth.Select(t => (t.Policy, t.Assigned - randomAssigned)).ToList()));
+            File.WriteAllText(Path.Combine(folder, "capacity-used.svg"), Svg.Bars(
+                "Share of the weekly places used in the replay", Truth.Select(t => (t.Policy, t.CapacityUsed)).ToList(), "0.0%"));
+        }
+
+        if (NewTherapists is not null)
+        {
+            File.WriteAllText(Path.Combine(folder, "new-therapists.svg"), Svg.Bars(
+                "New therapists' exposure vs established of the same fit (first 8 weeks)",
+                NewTherapists.Where(t => t.NewTherapistExposure is not null).Select(t => (t.Policy, t.NewTherapistExposure!.Value)).ToList(), "0.00"));
         }
 
         File.WriteAllText(Path.Combine(folder, "observed-ndcg.svg"), Svg.Bars("NDCG@10 on the holdout's observed labels", Observed.Select(o => (o.Policy, o.Ndcg10)).ToList()));
@@ -139,6 +178,33 @@ public sealed record EvaluationReport(
             }
 
             md.AppendLine().AppendLine("![top-1 gain](top1-gain.svg) ![true NDCG](true-ndcg.svg) ![capacity](capacity.svg)");
+            md.AppendLine().AppendLine("### With capacity").AppendLine();
+            md.AppendLine("Gain over random as a share of the capacity-aware oracle's (each week's clients assigned together by a maximum-weight b-matching on therapist + fit); differences from the baseline per client placed by both, with 95% intervals; places used over the replayed weeks; the most loaded therapist-week as a share of its capacity.").AppendLine();
+            md.AppendLine("| policy | with capacity | share of the oracle's gain | vs baseline (SD) | implied dropout | vs baseline (points) | placed | places used | most loaded |").AppendLine("|---|---|---|---|---|---|---|---|---|");
+            var random = Truth.Single(t => t.Policy == EvaluatedPolicy.Random.Name).Assigned;
+            var oracle = Truth.FirstOrDefault(t => t.Policy == EvaluatedPolicy.CapacityOracle.Name)?.Assigned;
+            foreach (var t in Truth)
+            {
+                var share = oracle is { } o && o > random ? ((t.Assigned - random) / (o - random)).ToString("P1", CultureInfo.InvariantCulture) : "";
+                var a = t.AssignedVsBaseline is { } x ? $"{x.Estimate:+0.000;-0.000;0.000} [{x.Low:+0.000;-0.000;0.000}, {x.High:+0.000;-0.000;0.000}]" : "";
+                var d = t.DropoutVsBaseline is { } y ? $"{y.Estimate * 100:+0.00;-0.00;0.00} [{y.Low * 100:+0.00;-0.00;0.00}, {y.High * 100:+0.00;-0.00;0.00}]" : "";
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {t.Policy} | {F(t.Assigned)} | {share} | {a} | {t.AssignedDropout:P2} | {d} | {t.AssignedClients} of {t.ReplayedClients} | {t.CapacityUsed:P1} | {t.MostLoaded:0.00} |");
+            }
+
+            md.AppendLine().AppendLine("![capacity gain](capacity-gain.svg) ![places used](capacity-used.svg)");
+        }
+
+        if (NewTherapists is not null)
+        {
+            md.AppendLine().AppendLine("### New therapists").AppendLine();
+            md.AppendLine("Every tenth therapist replayed without its track record, as if it joined when the holdout starts. Exposure: top-10 positions weighted 1/log2(1 + position) in the first 8 weeks, as a ratio to established therapists of the same therapist + fit.").AppendLine();
+            md.AppendLine("| policy | with capacity | implied dropout | new therapists' exposure ratio |").AppendLine("|---|---|---|---|");
+            foreach (var t in NewTherapists)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {t.Policy} | {F(t.Assigned)} | {t.AssignedDropout:P2} | {(t.NewTherapistExposure is { } x ? F(x) : "")} |");
+            }
+
+            md.AppendLine().AppendLine("![new therapists](new-therapists.svg)");
         }
 
         md.AppendLine().AppendLine("## Targets").AppendLine().AppendLine("| target | measured | met |").AppendLine("|---|---|---|");

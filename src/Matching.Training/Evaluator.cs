@@ -31,6 +31,12 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
         (RankingTrainer.MlNetFastTree, chosen),
     ];
 
+    /// <summary>Name of a policy ranked by score minus capacity prices.</summary>
+    public static string PricedName(string policy) => policy + " + prices";
+
+    /// <summary>Name of a policy with the exploration bonus for under-observed therapists.</summary>
+    public static string ExploringName(string policy) => policy + " + exposure";
+
     /// <summary>Runs the evaluation; <paramref name="progress"/> hears each stage.</summary>
     /// <param name="settings">Training settings shared by every trainer.</param>
     /// <param name="truth">The simulator's truth, or null.</param>
@@ -66,6 +72,7 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             if (grouping == settings.Grouping && primary == RankingTrainer.LambdaMart)
             {
                 policies.Add(new EvaluatedPolicy(LearnedName(grouping) + " fit only", new FitOnlyModel(trained.Model, AlliancePrior.Of(tracks.Values))));
+                policies.Add(new EvaluatedPolicy(PricedName(LearnedName(grouping)), trained.Model) { Priced = true });
             }
 
             models.Add(new ModelSummary(LearnedName(grouping), grouping, trained.TrainRows, trained.TrainQueries, trained.Model.Model.TreeCount, trained.Duration.TotalSeconds));
@@ -87,6 +94,7 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             if (name == primaryName)
             {
                 policies.Add(new EvaluatedPolicy(name + " fit only", new FitOnlyModel(trained.Model, AlliancePrior.Of(tracks.Values))));
+                policies.Add(new EvaluatedPolicy(PricedName(name), trained.Model) { Priced = true });
                 iterations = [];
                 importance = EvaluationReport.Importance(trained.Model.Model);
             }
@@ -99,6 +107,7 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
         var observed = Evaluation.Observed(holdout, policies, settings.EvaluationSeed);
 
         IReadOnlyList<TruthMetrics>? truthMetrics = null;
+        IReadOnlyList<TruthMetrics>? newTherapists = null;
         var holdoutClients = 0;
         if (truth is not null)
         {
@@ -106,12 +115,31 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             var clients = await shortlists.FirstRequestsAsync(history.Cutoff, asOf, ct);
             holdoutClients = clients.Count;
             var directory = await therapists.ActiveProfilesAsync(ct);
+            // The first price windows see the requests of the weeks just before the holdout.
+            var earlier = await shortlists.FirstRequestsAsync(history.Cutoff - TimeSpan.FromDays(7 * settings.Pricing.WindowWeeks), history.Cutoff, ct);
+            var replay = new CapacityReplay { Earlier = earlier, Pricing = settings.Pricing, Baseline = TrainingPipeline.Baseline.Name };
             truthMetrics = Evaluation.AgainstTruth(clients, directory, tracks, truth,
-                [.. policies, EvaluatedPolicy.RankableOracle, EvaluatedPolicy.Oracle], Evaluation.DefaultCandidates, settings.EvaluationSeed);
+                [.. policies, TrainingPipeline.Baseline with { Name = PricedName(TrainingPipeline.Baseline.Name), Priced = true },
+                 EvaluatedPolicy.RankableOracle, EvaluatedPolicy.RankableOracle with { Name = PricedName(EvaluatedPolicy.RankableOracle.Name), Priced = true },
+                 EvaluatedPolicy.CapacityOracle, EvaluatedPolicy.Oracle],
+                Evaluation.DefaultCandidates, settings.EvaluationSeed, replay);
+
+            // New therapists: every tenth listing (by id) replayed without its track record, as if it
+            // joined when the holdout starts; exposure with and without the bonus.
+            if (policies.FirstOrDefault(p => p.Name == primaryName) is { } learned)
+            {
+                progress?.Report("replaying with new therapists");
+                var newcomers = directory.OrderBy(t => t.Id, StringComparer.Ordinal).Where((_, i) => i % 10 == 0).Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
+                newTherapists = Evaluation.AgainstTruth(clients, directory, tracks, truth,
+                    [TrainingPipeline.Baseline, learned, learned with { Name = PricedName(learned.Name), Priced = true },
+                     learned with { Name = ExploringName(PricedName(learned.Name)), Priced = true, ExplorationBonus = settings.ExplorationBonus },
+                     EvaluatedPolicy.Random, EvaluatedPolicy.CapacityOracle],
+                    Evaluation.DefaultCandidates, settings.EvaluationSeed, replay with { NewTherapists = newcomers });
+            }
         }
 
-        var targets = EvaluationReport.Check(primaryName, TrainingPipeline.Baseline.Name, observed, truthMetrics);
+        var targets = EvaluationReport.Check(primaryName, TrainingPipeline.Baseline.Name, observed, truthMetrics, newTherapists);
         return new EvaluationReport(clock.GetUtcNow(), history.From, history.Cutoff, asOf, history.Train.Count, history.Holdout.Count, holdoutClients,
-            models, observed, truthMetrics, iterations, importance, targets);
+            models, observed, truthMetrics, iterations, importance, targets, newTherapists);
     }
 }

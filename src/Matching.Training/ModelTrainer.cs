@@ -31,7 +31,8 @@ public sealed record TrainingProgress(TrainingStage Stage, int Round = 0, int Ro
 /// <summary>When a challenger replaces the champion.</summary>
 /// <param name="Margin">Holdout NDCG@10 the challenger must gain over the champion; default 0.002.</param>
 /// <param name="Force">Promote whatever the holdout says (recorded as forced).</param>
-public sealed record PromotionPolicy(double Margin = 0.002, bool Force = false);
+/// <param name="RollingFolds">When above 0, the decision uses a <see cref="RollingOriginGate"/> with this many time folds over the history: promoted when its mean gain reaches the margin; the interval is in the reason. 0 (default) keeps the single holdout.</param>
+public sealed record PromotionPolicy(double Margin = 0.002, bool Force = false, int RollingFolds = 0);
 
 /// <summary>What a run decided and where its report is.</summary>
 public sealed record TrainingOutcome(TrainingRunRecord Run, string? ActivatedVersion)
@@ -127,12 +128,34 @@ public sealed class ModelTrainer(FeedbackStore feedback, ModelStore models, Time
 
         progress?.Report(new(TrainingStage.Deciding));
         var gain = challengerMetrics["ndcg@10"] - championMetrics["ndcg@10"];
+        var rolling = "";
+        if (policy.RollingFolds > 0)
+        {
+            GateEstimate estimate;
+            try
+            {
+                estimate = new RollingOriginGate { Folds = policy.RollingFolds }.Estimate(
+                    [.. history.Train, .. history.Holdout], champion, pairs => TrainingPipeline.Train(pairs, settings, RankingTrainers.Parse(challenger.Model.Provenance.Trainer) ?? RankingTrainer.LambdaMart, challenger.Model.Version, ct: ct).Model, ct);
+            }
+            catch (InvalidOperationException e)
+            {
+                // Too little history for the folds: the single holdout decides, and the reason says so.
+                estimate = new GateEstimate(gain, gain, gain, holdout.QueryCount, []);
+                championNote = $"; rolling folds not possible ({e.Message}), the single holdout decided" + championNote;
+            }
+
+            gain = estimate.Gain;
+            rolling = $"over {policy.RollingFolds} rolling time folds ({estimate.Queries} cohort queries) the challenger's mean NDCG@10 gain is {estimate.Gain:+0.0000;-0.0000} (95% interval {estimate.Low:+0.0000;-0.0000} to {estimate.High:+0.0000;-0.0000}), {(estimate.Gain >= policy.Margin ? "at least" : "below")} the margin {policy.Margin}; on the single holdout {challengerMetrics["ndcg@10"]:0.0000} vs {championMetrics["ndcg@10"]:0.0000}";
+        }
+
         var better = gain >= policy.Margin;
         var decision = better ? Promoted : policy.Force ? Forced : Kept;
         var field = results.Count > 1
             ? $"best of {results.Count} challengers ({string.Join(", ", results.Select(r => $"{r.Trained.Model.Provenance.Trainer} {r.Metrics["ndcg@10"]:0.0000}"))}): "
             : "";
-        var reason = field + (better
+        var reason = field + (policy.RollingFolds > 0
+            ? $"challenger {challenger.Model.Provenance.Trainer}: " + rolling + (!better && policy.Force ? "; promoted anyway because --force was given" : "")
+            : better
             ? $"challenger {challenger.Model.Provenance.Trainer} NDCG@10 {challengerMetrics["ndcg@10"]:0.0000} beats champion {championMetrics["ndcg@10"]:0.0000} by {gain:+0.0000;-0.0000} (margin {policy.Margin})"
             : $"challenger {challenger.Model.Provenance.Trainer} NDCG@10 {challengerMetrics["ndcg@10"]:0.0000} vs champion {championMetrics["ndcg@10"]:0.0000}: gain {gain:+0.0000;-0.0000} is below the margin {policy.Margin}"
               + (policy.Force ? "; promoted anyway because --force was given" : "")) + championNote

@@ -1,3 +1,4 @@
+using Matching.Engine.Allocation;
 using Matching.Engine.Learning;
 using Matching.Engine.Ranking;
 using Matching.Training.MlNet;
@@ -59,6 +60,15 @@ public sealed record TrainingSettings
     /// measurement.
     /// </summary>
     public MlNetPrior MlNetPrior { get; init; } = MlNetPrior.Feature;
+
+    /// <summary>How capacity prices are learned for the priced policies of the evaluation.</summary>
+    public CapacityPricing Pricing { get; init; } = new();
+
+    /// <summary>
+    /// Exploration bonus of the "+ exposure" policy in the evaluation, in score units: a
+    /// therapist with r ratings gets bonus / sqrt(1 + r) (<see cref="EvaluatedPolicy.ExplorationBonus"/>). Default 0.3.
+    /// </summary>
+    public double ExplorationBonus { get; init; } = 0.3;
 
     /// <summary>Seed of the evaluation's random choices. Default 1.</summary>
     public int EvaluationSeed { get; init; } = 1;

@@ -162,6 +162,15 @@ public class ModelTrainerTests
     }
 
     [Test]
+    public async Task With_rolling_folds_the_decision_and_its_interval_come_from_the_folds()
+    {
+        var outcome = await TrainAsync(new PromotionPolicy(RollingFolds: 3));
+
+        Assert.That(outcome.Run.Reason, Does.Contain("over 3 rolling time folds").And.Contain("95% interval"), outcome.Run.Reason);
+        Assert.That(outcome.Run.Decision, Is.EqualTo(outcome.Run.Reason!.Contains("at least the margin", StringComparison.Ordinal) ? ModelTrainer.Promoted : ModelTrainer.Kept));
+    }
+
+    [Test]
     public async Task A_run_is_recorded_with_its_data_window_sizes_parameters_and_both_metrics()
     {
         var outcome = await TrainAsync(new PromotionPolicy());

@@ -30,6 +30,7 @@ public static class SwaggerSetup
         ["Clients"] = "Erasure of everything stored about a client.",
         ["Models"] = "The model registry: models with metrics, the active model, activation and training runs.",
         ["Vocabularies"] = "The closed vocabularies the match request accepts, and its list limits, from the same source as validation.",
+        ["Capacity"] = "Places left this week and the capacity prices the ranking subtracts, per therapist.",
     };
 
     /// <summary>

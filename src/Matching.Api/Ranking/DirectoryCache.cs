@@ -35,6 +35,7 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
     private List<Action<TherapistDirectory.Builder>>? _replay;
     private Task? _first;
     private IReadOnlyDictionary<string, DateTime> _versions = new Dictionary<string, DateTime>();
+    private Action<TherapistDirectory.Builder>? _prices;
 
     /// <summary>When the snapshot was last rebuilt from the database.</summary>
     public DateTimeOffset? RebuiltAt { get; private set; }
@@ -77,6 +78,7 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
             {
                 var builder = fresh.ToBuilder();
                 builder.RollOver(Calendar.WeekStart(clock.GetUtcNow()));
+                _prices?.Invoke(builder);
                 foreach (var change in _replay!)
                 {
                     change(builder);
@@ -172,6 +174,18 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
                 b.UseCapacity(therapistId);
             }
         }, replay: true);
+
+    /// <summary>Swaps in capacity prices just solved for a model; every later rebuild keeps them until the next solve.</summary>
+    public void PricesSolved(string modelVersion, IReadOnlyDictionary<string, double> prices, DateTimeOffset solvedAt)
+    {
+        void Set(TherapistDirectory.Builder b) => b.SetPrices(modelVersion, prices, solvedAt);
+        lock (_write)
+        {
+            _prices = Set;
+        }
+
+        Change(Set, replay: false);
+    }
 
     /// <summary>Adds a rating just stored to the therapist's track record.</summary>
     public void RatingRecorded(string therapistId, Goal? firstGoal, double overall) =>
@@ -275,5 +289,10 @@ public static class RankingSetup
         builder.Services.AddHostedService<NightlyTrainingService>();
         builder.Services.AddSingleton<DirectoryCache>();
         builder.Services.AddHostedService<DirectoryRefreshService>();
+        builder.Services.AddOptions<CapacityOptions>().BindConfiguration("Matching:Capacity")
+            .Validate(o => { o.Pricing.Validate(); return true; }, "Matching:Capacity:Pricing is out of range.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<CapacityPricer>();
+        builder.Services.AddHostedService<CapacityPriceService>();
     }
 }

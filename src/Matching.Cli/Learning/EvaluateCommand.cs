@@ -27,10 +27,17 @@ internal static class EvaluateCommand
         var baseline = new Option<double>("--baseline-weight") { Description = "Weight of the rule-based prior the trees are boosted from (0 = from scratch).", DefaultValueFactory = _ => new TrainingSettings().BaselineWeight };
         var mlnetEarlyStopping = new Option<int>("--mlnet-early-stopping") { Description = "LightGBM (ML.NET): rounds without validation NDCG gain before stopping; 0 fits every round.", DefaultValueFactory = _ => new TrainingSettings().MlNet.EarlyStoppingRounds };
         var trainer = TrainerOption.Create("The trainer whose model the targets are checked on (every trainer is reported).", "lambdamart");
+        var pricing = new TrainingSettings().Pricing;
+        var priceStep = new Option<double>("--price-step") { Description = "Step of the capacity price update towards the window's solved prices, in (0, 1].", DefaultValueFactory = _ => pricing.Step };
+        var priceOutside = new Option<double>("--price-outside-option") { Description = "Value of placing a client with no one, in score units below the window's lowest score.", DefaultValueFactory = _ => pricing.OutsideOption };
+        var priceRefresh = new Option<double>("--price-refresh-hours") { Description = "Hours between two solves of the capacity prices.", DefaultValueFactory = _ => pricing.Refresh.TotalHours };
+        var priceWeeks = new Option<int>("--price-window-weeks") { Description = "Past weeks whose requests forecast the rest of the week for the prices.", DefaultValueFactory = _ => pricing.WindowWeeks };
+        var exposureBonus = new Option<double>("--exposure-bonus") { Description = "Exploration bonus (score units) of the + exposure policy: bonus / sqrt(1 + ratings).", DefaultValueFactory = _ => new TrainingSettings().ExplorationBonus };
         var database = new DatabaseOptionsBinding();
         var command = new Command("evaluate", "Train on the older history with every trainer, evaluate on the newer, and write a report.")
         {
             truth, output, holdout, trees, leaves, learningRate, minLeafRows, earlyStopping, baseline, mlnetEarlyStopping, trainer,
+            priceStep, priceOutside, priceRefresh, priceWeeks, exposureBonus,
         };
         database.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -66,6 +73,14 @@ internal static class EvaluateCommand
                     HoldoutFraction = parse.GetValue(holdout),
                     BaselineWeight = parse.GetValue(baseline),
                     MlNet = new TrainingSettings().MlNet with { EarlyStoppingRounds = parse.GetValue(mlnetEarlyStopping) },
+                    ExplorationBonus = parse.GetValue(exposureBonus),
+                    Pricing = pricing with
+                    {
+                        Step = parse.GetValue(priceStep),
+                        OutsideOption = parse.GetValue(priceOutside),
+                        Refresh = TimeSpan.FromHours(parse.GetValue(priceRefresh)),
+                        WindowWeeks = parse.GetValue(priceWeeks),
+                    },
                     Model = model with
                     {
                         Trees = parse.GetValue(trees),
@@ -103,10 +118,24 @@ internal static class EvaluateCommand
         console.Write(observed);
         if (report.Truth is { } truth)
         {
-            var table = new Table().Title("Against the true alliance (10 candidates per client)").AddColumns("policy", "NDCG@10", "top-1", "top-5", "with capacity", "dropout");
+            var table = new Table().Title("Against the true alliance (10 candidates per client)")
+                .AddColumns("policy", "NDCG@10", "top-1", "top-5", "with capacity", "dropout", "dropout vs baseline (95%)", "places used", "most loaded");
             foreach (var t in truth)
             {
-                table.AddRow(t.Policy, $"{t.Ndcg10:0.000}", $"{t.Top1:0.000}", $"{t.Top5:0.000}", $"{t.Assigned:0.000}", $"{t.AssignedDropout:P1}");
+                var vs = t.DropoutVsBaseline is { } d ? Markup.Escape($"{d.Estimate * 100:+0.00;-0.00;0.00} [{d.Low * 100:+0.00;-0.00;0.00}, {d.High * 100:+0.00;-0.00;0.00}] pt") : "";
+                table.AddRow(Markup.Escape(t.Policy), $"{t.Ndcg10:0.000}", $"{t.Top1:0.000}", $"{t.Top5:0.000}", $"{t.Assigned:0.000}", $"{t.AssignedDropout:P2}", vs, $"{t.CapacityUsed:P1}", $"{t.MostLoaded:0.00}");
+            }
+
+            console.Write(table);
+        }
+
+        if (report.NewTherapists is { } fresh)
+        {
+            var table = new Table().Title("With a tenth of the therapists new (no track record)")
+                .AddColumns("policy", "with capacity", "dropout", "new therapists' exposure vs established of the same fit (first 8 weeks)");
+            foreach (var t in fresh)
+            {
+                table.AddRow(Markup.Escape(t.Policy), $"{t.Assigned:0.000}", $"{t.AssignedDropout:P2}", t.NewTherapistExposure is { } x ? $"{x:0.00}" : "");
             }
 
             console.Write(table);

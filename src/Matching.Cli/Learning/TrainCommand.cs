@@ -18,6 +18,7 @@ internal static class TrainCommand
     public static Command Create(IAnsiConsole console)
     {
         var margin = new Option<double>("--margin") { Description = "Holdout NDCG@10 the challenger must gain over the champion.", DefaultValueFactory = _ => new PromotionPolicy().Margin };
+        var rollingFolds = new Option<int>("--rolling-folds") { Description = "Decide on this many rolling time folds (a challenger per fold) with a 95% interval instead of the single holdout; 0 = the single holdout.", DefaultValueFactory = _ => 0 };
         var force = new Option<bool>("--force") { Description = "Promote the challenger whatever the holdout says (recorded as forced)." };
         var reports = new Option<DirectoryInfo>("--reports") { Description = "Folder for run reports.", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("reports", "training")) };
         var trainers = new Option<string[]>("--trainer")
@@ -28,7 +29,7 @@ internal static class TrainCommand
         };
         trainers.AcceptOnlyFromAmong([.. RankingTrainers.Names]);
         var database = new DatabaseOptionsBinding();
-        var command = new Command("train", "Retrain from stored feedback; promote the best challenger only if it beats the active model.") { margin, force, reports, trainers };
+        var command = new Command("train", "Retrain from stored feedback; promote the best challenger only if it beats the active model.") { margin, force, reports, trainers, rollingFolds };
         database.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -66,7 +67,7 @@ internal static class TrainCommand
                             current.Value = p.Round;
                         }
                     });
-                    outcome = await trainer.RunAsync(settings, new PromotionPolicy(parse.GetValue(margin), parse.GetValue(force)),
+                    outcome = await trainer.RunAsync(settings, new PromotionPolicy(parse.GetValue(margin), parse.GetValue(force), parse.GetValue(rollingFolds)),
                         parse.GetValue(reports)!.FullName, "matching train", progress, ct);
                     foreach (var task in stages.Values)
                     {

@@ -13,7 +13,7 @@ public sealed record FitExplanation(double Goals, double Tasks, double Bond, IRe
 /// <summary>A therapist on a shortlist.</summary>
 /// <param name="Therapist">The therapist.</param>
 /// <param name="Position">1-based position.</param>
-/// <param name="Score">The model's score (comparable only within one shortlist).</param>
+/// <param name="Score">The model's score, less the therapist's capacity price when the directory holds prices for this model (comparable only within one shortlist).</param>
 /// <param name="Fit">Per-pillar fit and reasons.</param>
 /// <param name="Features">The pair features the model scored, logged with the shortlist for training.</param>
 public sealed record RankedTherapist(TherapistProfile Therapist, int Position, double Score, FitExplanation Fit, float[] Features);
@@ -81,6 +81,11 @@ public static class Matcher
             // selection among those breaks ties by therapist id.
             var take = Math.Min(limit, eligible);
             var kept = take == 0 ? 0 : model.ScoreCandidates(features.AsSpan(0, eligible * n), eligible, take, scores.AsSpan(0, eligible), survivors.AsSpan(0, eligible));
+            if (kept > 0 && directory.Prices.AppliesTo(model.Version))
+            {
+                kept = SubtractPrices(features, eligible, take, scores, survivors, kept, slots, directory.Prices, model);
+            }
+
             Span<int> top = take <= 64 ? stackalloc int[take] : new int[take];
             SelectTop(scores.AsSpan(0, eligible), survivors.AsSpan(0, kept), slots.AsSpan(0, eligible), directory, top);
             var ranked = new RankedTherapist[take];
@@ -110,6 +115,96 @@ public static class Matcher
             ArrayPool<double>.Shared.Return(scores);
             ArrayPool<int>.Shared.Return(survivors);
         }
+    }
+
+    /// <summary>
+    /// Ranks by score minus capacity price, exactly: the survivors' scores are priced; a row the
+    /// model dropped scored below the k-th best raw score S, so priced it stays below S minus its
+    /// price, and only rows where that could still reach the k-th best priced survivor are scored
+    /// in full and added. With no price on the leaders that is no row at all.
+    /// </summary>
+    private static int SubtractPrices(float[] features, int eligible, int take, double[] scores, int[] survivors, int kept, int[] slots, CapacityPrices prices, IRankingModel model)
+    {
+        var n = PairFeatures.Count;
+        var raw = ArrayPool<double>.Shared.Rent(kept);
+        var priced = ArrayPool<double>.Shared.Rent(kept);
+        var extra = ArrayPool<int>.Shared.Rent(Math.Max(1, eligible - kept));
+        try
+        {
+            for (var k = 0; k < kept; k++)
+            {
+                var r = survivors[k];
+                raw[k] = scores[r];
+                scores[r] -= prices.At(slots[r]);
+                priced[k] = scores[r];
+            }
+
+            if (kept == eligible)
+            {
+                return kept;
+            }
+
+            var rawKth = KthLargest(raw.AsSpan(0, kept), take);
+            var pricedKth = KthLargest(priced.AsSpan(0, kept), take);
+            var extras = 0;
+            var next = 0;
+            for (var r = 0; r < eligible; r++)
+            {
+                if (next < kept && survivors[next] == r)
+                {
+                    next++;
+                    continue;
+                }
+
+                if (rawKth - prices.At(slots[r]) >= pricedKth)
+                {
+                    extra[extras++] = r;
+                }
+            }
+
+            if (extras == 0)
+            {
+                return kept;
+            }
+
+            var rows = ArrayPool<float>.Shared.Rent(extras * n);
+            var extraScores = ArrayPool<double>.Shared.Rent(extras);
+            try
+            {
+                for (var e = 0; e < extras; e++)
+                {
+                    features.AsSpan(extra[e] * n, n).CopyTo(rows.AsSpan(e * n, n));
+                }
+
+                model.Score(rows.AsSpan(0, extras * n), extras, extraScores.AsSpan(0, extras));
+                for (var e = 0; e < extras; e++)
+                {
+                    var r = extra[e];
+                    scores[r] = extraScores[e] - prices.At(slots[r]);
+                    survivors[kept++] = r;
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(rows);
+                ArrayPool<double>.Shared.Return(extraScores);
+            }
+
+            return kept;
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(raw);
+            ArrayPool<double>.Shared.Return(priced);
+            ArrayPool<int>.Shared.Return(extra);
+        }
+    }
+
+    // The k-th largest value (k >= 1; the smallest when there are fewer), sorting the span in place.
+    private static double KthLargest(Span<double> values, int k)
+    {
+        values.Sort();
+        return values[Math.Max(0, values.Length - k)];
     }
 
     /// <summary>

@@ -21,10 +21,12 @@ public sealed class TherapistDirectory
     private readonly Dictionary<Attr, ulong[]> _index;
     private readonly ulong[] _listed;
     private readonly ulong[] _open;
+    private readonly CapacityPrices _prices;
 
-    private TherapistDirectory(DirectoryEntry?[][] chunks, int count, Dictionary<string, int> slots, Dictionary<Attr, ulong[]> index, ulong[] listed, ulong[] open, DateTimeOffset weekStart, AlliancePrior prior)
+    private TherapistDirectory(DirectoryEntry?[][] chunks, int count, Dictionary<string, int> slots, Dictionary<Attr, ulong[]> index, ulong[] listed, ulong[] open, DateTimeOffset weekStart, AlliancePrior prior, CapacityPrices prices)
     {
         Prior = prior;
+        _prices = prices;
         _chunks = chunks;
         SlotCount = count;
         _slots = slots;
@@ -57,9 +59,36 @@ public sealed class TherapistDirectory
 
     internal ulong[] OpenSet => _open;
 
+    /// <summary>
+    /// Capacity prices per slot (a slot beyond the array has price 0), in the score units of the
+    /// model they were solved for; the match path subtracts them only when that model ranks.
+    /// </summary>
+    internal CapacityPrices Prices => _prices;
+
+    /// <summary>The model version the capacity prices were solved for, or null when there are none.</summary>
+    public string? PricesModelVersion => _prices.ModelVersion;
+
+    /// <summary>When the capacity prices were solved, or null when there are none.</summary>
+    public DateTimeOffset? PricesSolvedAt => _prices.SolvedAt;
+
+    /// <summary>The listed therapists, in slot order (for reports; the match path reads the bitsets).</summary>
+    public IEnumerable<Candidate> ListedCandidates()
+    {
+        for (var slot = 0; slot < SlotCount; slot++)
+        {
+            if (Bits.Test(_listed, slot))
+            {
+                yield return Entry(slot).Candidate;
+            }
+        }
+    }
+
+    /// <summary>The therapist's capacity price (0 when none was solved or the therapist is unknown).</summary>
+    public double PriceOf(string id) => _slots.TryGetValue(id, out var slot) ? _prices.At(slot) : 0;
+
     /// <summary>An empty directory for the week starting at <paramref name="weekStart"/>, with the given prior.</summary>
     public static TherapistDirectory Empty(DateTimeOffset weekStart, AlliancePrior prior) =>
-        new([], 0, new Dictionary<string, int>(StringComparer.Ordinal), [], [], [], weekStart, prior);
+        new([], 0, new Dictionary<string, int>(StringComparer.Ordinal), [], [], [], weekStart, prior, CapacityPrices.None);
 
     /// <summary>
     /// Builds a directory of listed therapists, each with its capacity left this week and its track
@@ -114,9 +143,11 @@ public sealed class TherapistDirectory
         private Dictionary<Attr, ulong[]> _index;
         private ulong[] _listed;
         private ulong[] _open;
+        private CapacityPrices _prices;
 
         internal Builder(TherapistDirectory from)
         {
+            _prices = from._prices;
             _chunks = from._chunks;
             _count = from.SlotCount;
             _slots = from._slots;
@@ -246,8 +277,41 @@ public sealed class TherapistDirectory
         public TherapistDirectory ToDirectory()
         {
             _owned.Clear();
-            return new TherapistDirectory(_chunks, _count, _slots, _index, _listed, _open, WeekStart, Prior);
+            return new TherapistDirectory(_chunks, _count, _slots, _index, _listed, _open, WeekStart, Prior, _prices);
         }
+
+        /// <summary>
+        /// Replaces every capacity price at once (solved off the request path for one model); a
+        /// therapist not in <paramref name="byTherapist"/> gets 0. Prices must be finite and not negative.
+        /// </summary>
+        /// <param name="modelVersion">The model whose score units the prices are in.</param>
+        /// <param name="byTherapist">Price by therapist id.</param>
+        /// <param name="solvedAt">When they were solved.</param>
+        public void SetPrices(string modelVersion, IReadOnlyDictionary<string, double> byTherapist, DateTimeOffset solvedAt)
+        {
+            ArgumentException.ThrowIfNullOrEmpty(modelVersion);
+            ArgumentNullException.ThrowIfNull(byTherapist);
+            var prices = new double[_count];
+            var any = false;
+            foreach (var (id, price) in byTherapist)
+            {
+                if (!double.IsFinite(price) || price < 0)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(byTherapist), price, $"The price of {id} must be finite and not negative.");
+                }
+
+                if (_slots.TryGetValue(id, out var slot))
+                {
+                    prices[slot] = price;
+                    any |= price > 0;
+                }
+            }
+
+            _prices = new CapacityPrices(modelVersion, solvedAt, prices, any);
+        }
+
+        /// <summary>Removes every capacity price.</summary>
+        public void ClearPrices() => _prices = CapacityPrices.None;
 
         private DirectoryEntry? Entry(int slot) => _chunks[slot >> ChunkShift][slot & (ChunkSize - 1)];
 
@@ -518,4 +582,22 @@ internal sealed class DirectoryEntry
 internal struct GoalTrack
 {
     private float _first;
+}
+
+/// <summary>Capacity prices per slot for one model version; immutable once published.</summary>
+internal sealed class CapacityPrices(string? modelVersion, DateTimeOffset? solvedAt, double[] bySlot, bool anyPositive)
+{
+    public static CapacityPrices None { get; } = new(null, null, [], false);
+
+    public string? ModelVersion { get; } = modelVersion;
+
+    public DateTimeOffset? SolvedAt { get; } = solvedAt;
+
+    /// <summary>Whether any price is above 0: without one the match path ranks exactly as without prices.</summary>
+    public bool AnyPositive { get; } = anyPositive;
+
+    public double At(int slot) => (uint)slot < (uint)bySlot.Length ? bySlot[slot] : 0;
+
+    /// <summary>Whether these prices apply to a model's scores.</summary>
+    public bool AppliesTo(string modelVersion) => AnyPositive && string.Equals(ModelVersion, modelVersion, StringComparison.Ordinal);
 }

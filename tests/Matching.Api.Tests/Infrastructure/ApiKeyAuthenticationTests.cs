@@ -43,6 +43,8 @@ public sealed class ApiKeyAuthenticationTests
         ["POST /v1/models/{version}/activate"] = ("/v1/models/rule-based/activate", Role.Data),
         ["GET /v1/training-runs"] = ("/v1/training-runs", Role.Data),
         ["GET /v1/vocabularies"] = ("/v1/vocabularies", Role.Directory),
+        ["GET /v1/capacity"] = ("/v1/capacity", Role.Data),
+        ["POST /v1/capacity/prices"] = ("/v1/capacity/prices", Role.Data),
     };
 
     /// <summary>Every operation of the OpenAPI document the application serves, as "METHOD /route".</summary>

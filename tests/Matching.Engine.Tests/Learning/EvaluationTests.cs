@@ -1,3 +1,4 @@
+using Matching.Engine.Allocation;
 using Matching.Engine.Domain;
 using Matching.Engine.Learning;
 using Matching.Engine.Matching;
@@ -170,6 +171,66 @@ public sealed class EvaluationTests
     }
 
     [Test]
+    public void With_scarce_places_the_capacity_aware_oracle_places_everyone_it_can_and_beats_every_greedy_replay()
+    {
+        // One place per therapist and the clients packed into two weeks: capacity binds hard.
+        var (arrivals, therapists) = ScarceWorld();
+        var pricedRuleBased = RuleBased with { Name = "rule-based + prices", Priced = true };
+        var pricedOracle = EvaluatedPolicy.RankableOracle with { Name = "rankable + prices", Priced = true };
+        EvaluatedPolicy[] policies = [RuleBased, pricedRuleBased, EvaluatedPolicy.RankableOracle, pricedOracle, EvaluatedPolicy.CapacityOracle];
+
+        var metrics = Evaluation.AgainstTruth(arrivals, therapists, new Dictionary<string, TrackRecord>(), _world.Truth, policies,
+            replay: new CapacityReplay { Baseline = RuleBased.Name });
+        var byName = metrics.ToDictionary(m => m.Policy);
+        var capacityOracle = byName[EvaluatedPolicy.CapacityOracle.Name];
+        foreach (var m in metrics)
+        {
+            TestContext.Out.WriteLine($"{m.Policy}: assigned {m.AssignedClients}, alliance {m.Assigned:F3}, places used {m.CapacityUsed:P1}, most loaded {m.MostLoaded}");
+        }
+
+        Assert.That(metrics.Select(m => m.MostLoaded), Is.All.InRange(0.0, 1.0), "no therapist above capacity");
+        Assert.That(metrics.Select(m => m.AssignedClients), Is.All.LessThanOrEqualTo(capacityOracle.AssignedClients));
+        Assert.That(capacityOracle.Assigned, Is.GreaterThan(byName[EvaluatedPolicy.RankableOracle.Name].Assigned));
+        Assert.That(capacityOracle.Assigned, Is.GreaterThan(byName[pricedOracle.Name].Assigned));
+        Assert.That(capacityOracle.Top1, Is.EqualTo(byName[EvaluatedPolicy.RankableOracle.Name].Top1), "per client it ranks as the rankable oracle");
+    }
+
+    [Test]
+    public void Prices_change_only_the_capacity_replay_and_the_baseline_differs_from_itself_by_nothing()
+    {
+        var (arrivals, therapists) = ScarceWorld();
+        var priced = RuleBased with { Name = "rule-based + prices", Priced = true };
+
+        var metrics = Evaluation.AgainstTruth(arrivals, therapists, new Dictionary<string, TrackRecord>(), _world.Truth, [RuleBased, priced],
+            replay: new CapacityReplay { Baseline = RuleBased.Name, Pricing = new CapacityPricing { Refresh = TimeSpan.FromHours(1) } });
+
+        Assert.That((metrics[1].Ndcg10, metrics[1].Top1, metrics[1].Top5), Is.EqualTo((metrics[0].Ndcg10, metrics[0].Top1, metrics[0].Top5)));
+        Assert.That(metrics[1].Assigned, Is.Not.EqualTo(metrics[0].Assigned), "prices steer some clients elsewhere");
+        Assert.That(metrics[0].AssignedVsBaseline, Is.EqualTo(new Difference(0, 0, 0, metrics[0].AssignedClients)));
+        Assert.That(metrics[1].DropoutVsBaseline!.Low, Is.LessThanOrEqualTo(metrics[1].DropoutVsBaseline!.High));
+    }
+
+    [Test]
+    public void An_exploration_bonus_raises_the_exposure_of_new_therapists_against_established_ones_of_the_same_fit()
+    {
+        // Established therapists have a long, good record; every fifth is new (its record hidden in the replay).
+        var tracks = _world.Therapists.ToDictionary(t => t.Id, _ => new TrackRecord(50, 0.85, new Dictionary<Goal, (int, double)>()));
+        var newcomers = _world.Therapists.Where((_, i) => i % 5 == 0).Select(t => t.Id).ToHashSet();
+        var learned = new EvaluatedPolicy("rule-based", RuleBased.Model) { Priced = true };
+        var exploring = learned with { Name = "rule-based + exposure", ExplorationBonus = 1.0 };
+
+        var metrics = Evaluation.AgainstTruth(_arrivals, _world.Therapists, tracks, _world.Truth, [learned, exploring],
+            replay: new CapacityReplay { NewTherapists = newcomers });
+        var without = Evaluation.AgainstTruth(_arrivals, _world.Therapists, tracks, _world.Truth, [learned]);
+
+        TestContext.Out.WriteLine($"exposure ratio without bonus {metrics[0].NewTherapistExposure:F2}, with {metrics[1].NewTherapistExposure:F2}");
+        Assert.That(metrics[0].NewTherapistExposure, Is.Not.Null);
+        Assert.That(metrics[1].NewTherapistExposure, Is.GreaterThan(metrics[0].NewTherapistExposure));
+        Assert.That(without[0].NewTherapistExposure, Is.Null, "measured only when new therapists are named");
+        Assert.That(metrics[1].Top1, Is.EqualTo(metrics[0].Top1), "the bonus acts in the replay only");
+    }
+
+    [Test]
     public void Observed_scores_random_and_the_models_but_not_the_oracles()
     {
         var holdout = Planted.Holdout;
@@ -212,6 +273,13 @@ public sealed class EvaluationTests
 
     private List<TruthMetrics> Evaluate(IReadOnlyList<(ClientPreferences Client, DateTimeOffset At)> arrivals, IReadOnlyList<TherapistProfile> therapists) =>
         [.. Evaluation.AgainstTruth(arrivals, therapists, new Dictionary<string, TrackRecord>(), _world.Truth, Policies)];
+
+    private (List<(ClientPreferences Client, DateTimeOffset At)> Arrivals, List<TherapistProfile> Therapists) ScarceWorld()
+    {
+        var monday = new DateTimeOffset(2025, 1, 6, 9, 0, 0, TimeSpan.Zero);
+        var arrivals = _arrivals.Select((a, i) => (a.Client, monday.AddDays(7 * (i % 2)).AddMinutes(20 * i))).OrderBy(a => a.Item2).ToList();
+        return (arrivals, [.. _world.Therapists.Select(t => t with { WeeklyNewClientCapacity = 1 })]);
+    }
 
     private TruthMetrics Metric(EvaluatedPolicy policy) => _metrics.Single(m => m.Policy == policy.Name);
 

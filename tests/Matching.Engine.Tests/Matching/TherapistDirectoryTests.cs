@@ -173,6 +173,60 @@ public class TherapistDirectoryTests
         Assert.That(nonEmpty, Is.GreaterThan(20));
     }
 
+    [TestCaseSource(nameof(Models))]
+    public void With_capacity_prices_shortlists_equal_a_full_sort_of_every_eligible_pair_by_score_minus_price(IRankingModel model, int limit)
+    {
+        // A third of the therapists priced, some heavily: the early exit's survivors are no longer enough.
+        var world = World(7);
+        var random = new Random(7);
+        var prices = world.Where(_ => random.Next(3) == 0).ToDictionary(c => c.Profile.Id, _ => random.NextDouble() * 2);
+        var builder = TherapistDirectory.Create(world, Week).ToBuilder();
+        builder.SetPrices(model.Version, prices, Week);
+        var directory = builder.ToDirectory();
+        var changed = 0;
+        foreach (var client in Clients(7, 100))
+        {
+            var outcome = Matcher.Rank(client, directory, model, limit);
+            var (eligible, _) = Reference(client, world);
+            var expected = world.Where(c => eligible.Contains(c.Profile.Id))
+                .Select(c => (c.Profile.Id, Score: ScoreOf(model, Build.Features(client, c, directory.Prior)) - prices.GetValueOrDefault(c.Profile.Id)))
+                .OrderByDescending(x => x.Score).ThenBy(x => x.Id, StringComparer.Ordinal).Take(limit).ToList();
+
+            Assert.That(outcome.Ranked.Select(r => r.Therapist.Id), Is.EqualTo(expected.Select(x => x.Id)), client.ClientId);
+            Assert.That(outcome.Ranked.Select(r => r.Score), Is.EqualTo(expected.Select(x => x.Score)), client.ClientId);
+            var unpriced = Matcher.Rank(client, TherapistDirectory.Create(world, Week), model, limit);
+            changed += unpriced.Ranked.Select(r => r.Therapist.Id).SequenceEqual(outcome.Ranked.Select(r => r.Therapist.Id)) ? 0 : 1;
+        }
+
+        Assert.That(changed, Is.GreaterThan(10), "prices change shortlists");
+    }
+
+    [Test]
+    public void Prices_for_another_model_are_ignored_and_survive_every_other_change()
+    {
+        var world = World(8, 300);
+        var builder = TherapistDirectory.Create(world, Week).ToBuilder();
+        builder.SetPrices("another-model", world.ToDictionary(c => c.Profile.Id, _ => 5.0), Week);
+        builder.UseCapacity(world[0].Profile.Id);
+        builder.RollOver(Week.AddDays(7));
+        var directory = builder.ToDirectory();
+        var plainBuilder = TherapistDirectory.Create(world, Week).ToBuilder();
+        plainBuilder.UseCapacity(world[0].Profile.Id);
+        plainBuilder.RollOver(Week.AddDays(7));
+        var plainDirectory = plainBuilder.ToDirectory();
+
+        Assert.That(directory.PriceOf(world[1].Profile.Id), Is.EqualTo(5.0));
+        Assert.That(directory.PricesModelVersion, Is.EqualTo("another-model"));
+        foreach (var client in Clients(8, 30))
+        {
+            var priced = Matcher.Rank(client, directory, RuleBasedScorer.Instance, 10);
+            var plain = Matcher.Rank(client, plainDirectory, RuleBasedScorer.Instance, 10);
+            Assert.That(priced.Ranked.Select(r => (r.Therapist.Id, r.Score)), Is.EqualTo(plain.Ranked.Select(r => (r.Therapist.Id, r.Score))));
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => builder.SetPrices("m", new Dictionary<string, double> { [world[0].Profile.Id] = -1 }, Week));
+    }
+
     private static double ScoreOf(IRankingModel model, float[] row)
     {
         var score = new double[1];
