@@ -118,6 +118,30 @@ public sealed class DirectoryCacheTests
     }
 
     [Test]
+    public async Task A_rebuild_writes_only_the_therapists_another_replica_changed()
+    {
+        var shortlists = _factory.Services.GetRequiredService<ShortlistStore>();
+        await Cache.RebuildAsync(CancellationToken.None);
+        var before = (await Cache.GetAsync(CancellationToken.None)).ListedCandidates().ToDictionary(c => c.Profile.Id);
+        await Cache.RebuildAsync(CancellationToken.None);
+        var unchanged = (await Cache.GetAsync(CancellationToken.None)).ListedCandidates().ToList();
+
+        var match = await MatchAsync("c-elsewhere-only");
+        var held = unchanged.Single(c => c.Profile.Id == "t-cbt-ny");
+        await shortlists.SaveChoicesAsync([new Choice(Guid.Parse((string)match["matchId"]!), "c-elsewhere-only", "t-cbt-ny", _factory.Clock.GetUtcNow())]);
+        await Cache.RebuildAsync(CancellationToken.None);
+        var after = (await Cache.GetAsync(CancellationToken.None)).ListedCandidates().ToDictionary(c => c.Profile.Id);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(unchanged, Has.Count.EqualTo(before.Count).And.Count.GreaterThan(2));
+            Assert.That(unchanged.All(c => ReferenceEquals(c, before[c.Profile.Id])), Is.True, "nothing changed: every therapist kept as it was");
+            Assert.That(after["t-cbt-ny"].CapacityLeft, Is.EqualTo(held.CapacityLeft - 1), "the other replica's choice arrived");
+            Assert.That(unchanged.Where(c => c.Profile.Id != "t-cbt-ny").All(c => ReferenceEquals(c, after[c.Profile.Id])), Is.True, "no other therapist was written");
+        });
+    }
+
+    [Test]
     public async Task Another_replicas_listing_and_choices_arrive_with_the_next_rebuild()
     {
         var store = _factory.Services.GetRequiredService<TherapistStore>();
