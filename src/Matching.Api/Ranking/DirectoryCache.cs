@@ -72,7 +72,7 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
             var tracks = await feedback.TrackRecordsAsync(now, ct);
             // The prior is measured on every stored rating, unlisted therapists' too.
             var prior = AlliancePrior.Of(tracks.Values);
-            var full = 0;
+            var madeAnew = false;
             var changed = 0;
             lock (_write)
             {
@@ -92,7 +92,7 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
                     builder = TherapistDirectory.Create(
                         profiles.Select(p => new Candidate(p, p.WeeklyNewClientCapacity - used.GetValueOrDefault(p.Id), tracks.GetValueOrDefault(p.Id) ?? TrackRecord.None)), week,
                         prior).ToBuilder();
-                    full = 1;
+                    madeAnew = true;
                 }
 
                 builder.RollOver(Calendar.WeekStart(clock.GetUtcNow()));
@@ -108,7 +108,7 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
             }
 
             logger.LogInformation("Directory rebuilt from the database: {Listed} listed therapists ({Read} profiles read again, {Changed} therapists changed{Full}) in {Milliseconds:0} ms",
-                profiles.Count, read, changed, full == 1 ? ", made anew" : "", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                profiles.Count, read, changed, madeAnew ? ", made anew" : "", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         finally
         {
