@@ -96,7 +96,12 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
                 }
 
                 builder.RollOver(Calendar.WeekStart(clock.GetUtcNow()));
-                _prices?.Invoke(builder);
+                if (madeAnew)
+                {
+                    // A snapshot made anew numbers its slots afresh; one written from the current
+                    // snapshot keeps the slots, and with them the prices it already holds.
+                    _prices?.Invoke(builder);
+                }
                 foreach (var change in _replay!)
                 {
                     change(builder);
