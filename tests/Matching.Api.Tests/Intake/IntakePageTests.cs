@@ -37,7 +37,7 @@ public sealed class IntakePageTests
         var app = await client.GetStringAsync("/js/app.js");
         Assert.That(html, Does.Contain("src=\"js/app.js\"").And.Not.Contain("http://").And.Not.Contain("https://"));
 
-        foreach (var module in new[] { "api.js", "form.js", "shortlist.js", "words.js" })
+        foreach (var module in new[] { "api.js", "dom.js", "form.js", "shortlist.js", "words.js" })
         {
             var response = await client.GetAsync($"/js/{module}");
             Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), module);
@@ -66,7 +66,7 @@ public sealed class IntakePageTests
         using var anonymous = factory.CreateClient();
         using var intake = factory.ClientFor(Matching.Api.Infrastructure.Role.Intake);
 
-        foreach (var path in new[] { "/", "/css/intake.css", "/js/app.js", "/js/api.js", "/js/form.js", "/js/shortlist.js", "/js/words.js" })
+        foreach (var path in new[] { "/", "/css/intake.css", "/js/app.js", "/js/api.js", "/js/form.js", "/js/shortlist.js", "/js/words.js", "/js/dom.js" })
         {
             Assert.That((await anonymous.GetAsync(path)).StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
         }

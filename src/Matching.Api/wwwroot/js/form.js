@@ -1,19 +1,9 @@
 // The new-match form: built from the API's vocabularies, read into a POST /v1/matches body, and
 // the API's field errors shown next to the fields they name. Nothing here clears what was typed.
 import { word, styleAxes } from './words.js';
+import { el } from './dom.js';
 
 const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  node.append(...children);
-  return node;
-}
 
 function options(select, vocabulary, values, placeholder) {
   select.replaceChildren();

@@ -2,17 +2,7 @@
 // pillars against the neutral mark, the reasons in plain words, fee, format and languages; the
 // model that ranked; and how many therapists each must-have excluded.
 import { word, pillars, fitWords } from './words.js';
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (name === 'text') node.textContent = value;
-    else node.setAttribute(name, value === true ? '' : value);
-  }
-  node.append(...children);
-  return node;
-}
+import { el } from './dom.js';
 
 const languageNames = typeof Intl.DisplayNames === 'function' ? new Intl.DisplayNames(['en'], { type: 'language' }) : null;
 function language(code) {
