@@ -113,16 +113,19 @@ public sealed class TherapistStore(MatchingDatabase db, TimeProvider clock)
         return rows.Select(Deserialize).ToDictionary(p => p.Id);
     }
 
-    private const string ListedAmong = "SELECT id FROM therapist WHERE active = 1 AND id IN @Ids";
+    private const string ListedAmong = "SELECT id AS Id, updated_at AS UpdatedAt FROM therapist WHERE active = 1 AND id IN @Ids";
 
-    /// <summary>Which of the given therapists are listed.</summary>
-    public async Task<IReadOnlySet<string>> ListedAmongAsync(IReadOnlyCollection<string> ids, CancellationToken ct = default)
+    /// <summary>Which of the given therapists are listed, each with when its listing last changed.</summary>
+    public async Task<IReadOnlyDictionary<string, DateTimeOffset>> ListedAmongAsync(IReadOnlyCollection<string> ids, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(ids);
-        var listed = new HashSet<string>(StringComparer.Ordinal);
+        var listed = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         foreach (var chunk in ids.Distinct().Chunk(5000))
         {
-            listed.UnionWith(await db.RunAsync((c, token) => c.QueryAsync<string>(new CommandDefinition(ListedAmong, new { Ids = chunk }, cancellationToken: token)), ct));
+            foreach (var row in await db.RunAsync((c, token) => c.QueryAsync<VersionRow>(new CommandDefinition(ListedAmong, new { Ids = chunk }, cancellationToken: token)), ct))
+            {
+                listed[row.Id] = Utc.From(row.UpdatedAt);
+            }
         }
 
         return listed;

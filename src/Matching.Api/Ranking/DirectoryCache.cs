@@ -35,6 +35,8 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
     private List<Action<TherapistDirectory.Builder>>? _replay;
     private Task? _first;
     private IReadOnlyDictionary<string, DateTime> _versions = new Dictionary<string, DateTime>();
+    // Versions of the listings this replica wrote since the last rebuild started (under _write).
+    private Dictionary<string, DateTime> _written = new(StringComparer.Ordinal);
     private Action<TherapistDirectory.Builder>? _prices;
 
     /// <summary>When the snapshot was last rebuilt from the database.</summary>
@@ -58,16 +60,19 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
         await _rebuilding.WaitAsync(ct);
         try
         {
+            Dictionary<string, DateTime> written;
             lock (_write)
             {
                 _replay = [];
+                written = _written;
+                _written = new(StringComparer.Ordinal);
             }
 
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             var now = clock.GetUtcNow();
             var week = Calendar.WeekStart(now);
             var versions = await therapists.ListedVersionsAsync(ct);
-            var (profiles, read) = await ListedProfilesAsync(versions, ct);
+            var (profiles, read) = await ListedProfilesAsync(versions, written, ct);
             var used = await shortlists.NewClientsSinceAsync(week, ct);
             var tracks = await feedback.TrackRecordsAsync(now, ct);
             // The prior is measured on every stored rating, unlisted therapists' too.
@@ -190,8 +195,11 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
     }
 
     // The profiles of the listed therapists: the ones whose listing has not changed since the last
-    // rebuild are taken from the current snapshot, the rest are read (and parsed) again.
-    private async Task<(List<TherapistProfile> Profiles, int Read)> ListedProfilesAsync(IReadOnlyDictionary<string, DateTime> versions, CancellationToken ct)
+    // rebuild, or was last written through this replica, are taken from the current snapshot; the
+    // rest are read (and parsed) again. Two writes of one listing applied here out of order note
+    // the older version, which then differs from the stored one, so that profile is read again.
+    private async Task<(List<TherapistProfile> Profiles, int Read)> ListedProfilesAsync(
+        IReadOnlyDictionary<string, DateTime> versions, Dictionary<string, DateTime> written, CancellationToken ct)
     {
         var current = Volatile.Read(ref _current);
         var known = _versions;
@@ -199,7 +207,8 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
         var changed = new List<string>();
         foreach (var (id, at) in versions)
         {
-            if (known.TryGetValue(id, out var was) && was == at && current?.Find(id) is { } unchanged)
+            var same = (written.TryGetValue(id, out var wrote) && wrote == at) || (!written.ContainsKey(id) && known.TryGetValue(id, out var was) && was == at);
+            if (same && current?.Find(id) is { } unchanged)
             {
                 profiles.Add(unchanged.Profile);
             }
@@ -221,14 +230,16 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
     /// Applies listing writes that were just stored (created, replaced, unlisted, listed again):
     /// from the moment this returns no match on this replica sees the old listing. A therapist new
     /// to the snapshot gets its places used this week and its track record from the database.
+    /// The version stored with each listed profile is remembered, so the next rebuild does not
+    /// read and parse again a profile this replica wrote itself.
     /// </summary>
-    public async Task ListingsChangedAsync(IReadOnlyList<(TherapistProfile Profile, bool Listed)> changes, CancellationToken ct)
+    public async Task ListingsChangedAsync(IReadOnlyList<TherapistRecord> changes, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(changes);
         var current = await GetAsync(ct);
         IReadOnlyDictionary<string, int> used = new Dictionary<string, int>();
         IReadOnlyDictionary<string, TrackRecord> tracks = new Dictionary<string, TrackRecord>();
-        if (changes.Any(c => c.Listed && current.Find(c.Profile.Id) is null))
+        if (changes.Any(c => c.Active && current.Find(c.Profile.Id) is null))
         {
             var now = clock.GetUtcNow();
             used = await shortlists.NewClientsSinceAsync(Calendar.WeekStart(now), ct);
@@ -237,8 +248,13 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
 
         Change(b =>
         {
-            foreach (var (profile, listed) in changes)
+            foreach (var (profile, listed, version) in changes)
             {
+                if (listed)
+                {
+                    _written[profile.Id] = version.UtcDateTime;
+                }
+
                 if (b.Contains(profile.Id))
                 {
                     b.SetListing(profile, listed);

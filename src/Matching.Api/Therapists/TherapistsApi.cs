@@ -102,7 +102,7 @@ public static class TherapistsApi
 
         var created = await store.UpsertAsync(profile, ct);
         var record = (await store.GetAsync(id, ct))!;
-        await directory.ListingsChangedAsync([(record.Profile, record.Active)], ct);
+        await directory.ListingsChangedAsync([record], ct);
         var stored = ToResponse(record);
         return created ? TypedResults.Created($"/v1/therapists/{id}", stored) : TypedResults.Ok(stored);
     }
@@ -134,7 +134,8 @@ public static class TherapistsApi
 
         var created = await store.UpsertManyAsync(profiles, ct);
         var listed = await store.ListedAmongAsync(profiles.Select(p => p.Id).ToList(), ct);
-        await directory.ListingsChangedAsync(profiles.Select(p => (p, listed.Contains(p.Id))).ToList(), ct);
+        await directory.ListingsChangedAsync(
+            profiles.Select(p => listed.TryGetValue(p.Id, out var at) ? new TherapistRecord(p, true, at) : new TherapistRecord(p, false, default)).ToList(), ct);
         return TypedResults.Ok(new ImportResponse(profiles.Count, created, profiles.Count - created));
     }
 
@@ -153,7 +154,7 @@ public static class TherapistsApi
             return MatchesApi.NotFoundProblem("therapist", id);
         }
 
-        await directory.ListingsChangedAsync([(record.Profile, record.Active)], ct);
+        await directory.ListingsChangedAsync([record], ct);
         return TypedResults.NoContent();
     }
 

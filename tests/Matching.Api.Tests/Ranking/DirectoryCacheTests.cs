@@ -227,4 +227,37 @@ public sealed class DirectoryCacheTests
             Assert.That(after.ListedCount, Is.EqualTo(before.ListedCount));
         });
     }
+
+    [Test]
+    public async Task A_rebuild_does_not_read_again_the_listings_this_replica_wrote()
+    {
+        await Cache.RebuildAsync(CancellationToken.None);
+        _factory.Clock.Now += TimeSpan.FromMinutes(1);
+        var put = await _data.PutAsJsonAsync("/v1/therapists/t-cbt-ny", TestDirectory.CbtNy with { Fee = 95m }, MatchingApiFactory.Json);
+        Assert.That(put.StatusCode, Is.EqualTo(HttpStatusCode.OK), await put.Content.ReadAsStringAsync());
+        var imported = await _data.PostAsJsonAsync("/v1/therapists/import",
+            new { therapists = new[] { TestDirectory.Profile("t-new-ny"), TestDirectory.EmdrNy with { Fee = 80m } } }, MatchingApiFactory.Json);
+        Assert.That(imported.StatusCode, Is.EqualTo(HttpStatusCode.OK), await imported.Content.ReadAsStringAsync());
+        var written = await Cache.GetAsync(CancellationToken.None);
+
+        await Cache.RebuildAsync(CancellationToken.None);
+        var rebuilt = await Cache.GetAsync(CancellationToken.None);
+
+        Assert.Multiple(() =>
+        {
+            foreach (var id in new[] { "t-cbt-ny", "t-new-ny", "t-emdr-ny" })
+            {
+                Assert.That(rebuilt.Find(id)!.Profile, Is.SameAs(written.Find(id)!.Profile), $"{id}: written here, not read again");
+            }
+
+            Assert.That(rebuilt.Find("t-cbt-ny")!.Profile.Fee, Is.EqualTo(95m));
+            Assert.That(rebuilt.IsListed("t-new-ny"), Is.True);
+        });
+
+        // The same listing written since by another replica (straight through the store) is read again.
+        _factory.Clock.Now += TimeSpan.FromMinutes(1);
+        await _factory.Services.GetRequiredService<TherapistStore>().UpsertAsync(TestDirectory.CbtNy with { Fee = 70m });
+        await Cache.RebuildAsync(CancellationToken.None);
+        Assert.That((await Cache.GetAsync(CancellationToken.None)).Find("t-cbt-ny")!.Profile.Fee, Is.EqualTo(70m));
+    }
 }
