@@ -121,20 +121,24 @@ public sealed class FeedbackStore(MatchingDatabase db)
 
     private const string TrackOverall = """
         SELECT therapist_id AS TherapistId, COUNT(*) AS N, AVG(overall) AS Mean
-        FROM alliance_rating WHERE rated_at <= @AsOf GROUP BY therapist_id
+        FROM alliance_rating WHERE rated_at <= @AsOf AND id <= @UpTo GROUP BY therapist_id
         """;
 
     private const string TrackByGoal = """
         SELECT r.therapist_id AS TherapistId, s.first_goal AS Goal, COUNT(*) AS N, AVG(r.overall) AS Mean
         FROM alliance_rating r JOIN shortlist s ON s.id = r.shortlist_id
-        WHERE r.rated_at <= @AsOf AND s.first_goal IS NOT NULL
+        WHERE r.rated_at <= @AsOf AND r.id <= @UpTo AND s.first_goal IS NOT NULL
         GROUP BY r.therapist_id, s.first_goal
         """;
 
-    /// <summary>Each therapist's alliance track record from ratings made up to <paramref name="asOf"/>.</summary>
-    public async Task<IReadOnlyDictionary<string, TrackRecord>> TrackRecordsAsync(DateTimeOffset asOf, CancellationToken ct = default)
+    /// <summary>
+    /// Each therapist's alliance track record from ratings made up to <paramref name="asOf"/>
+    /// and, when given, stored no later than the rating numbered <paramref name="upToRating"/>
+    /// (see <see cref="RatingMarksAsync"/>).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, TrackRecord>> TrackRecordsAsync(DateTimeOffset asOf, long? upToRating = null, CancellationToken ct = default)
     {
-        var args = new { AsOf = asOf.UtcDateTime };
+        var args = new { AsOf = asOf.UtcDateTime, UpTo = upToRating ?? long.MaxValue };
         var (overall, byGoal) = await db.RunAsync(async (c, token) => (
             (await c.QueryAsync<TrackRow>(new CommandDefinition(TrackOverall, args, cancellationToken: token))).ToList(),
             (await c.QueryAsync<TrackRow>(new CommandDefinition(TrackByGoal, args, cancellationToken: token))).ToList()), ct);
@@ -144,6 +148,51 @@ public sealed class FeedbackStore(MatchingDatabase db)
         return overall.ToDictionary(
             r => r.TherapistId,
             r => new TrackRecord(r.N, r.Mean, goals.TryGetValue(r.TherapistId, out var d) ? d : new Dictionary<Goal, (int, double)>()));
+    }
+
+    private const string Marks = """
+        SELECT (SELECT COALESCE(MAX(id), 0) FROM alliance_rating) AS Rating, (SELECT COALESCE(MAX(id), 0) FROM erasure_log) AS Erasure
+        """;
+
+    /// <summary>
+    /// The number of the newest rating stored and of the newest erasure: where a reader that
+    /// follows the ratings stands. Ratings are numbered in the order they are stored; on SQLite,
+    /// whose one writer commits in that order, every rating numbered up to a mark read is already
+    /// visible (<see cref="RatingsFollowInOrder"/>). An erasure deletes ratings, which no mark
+    /// shows, so a follower reads the track records in full when the erasure mark moves.
+    /// </summary>
+    public async Task<(long Rating, long Erasure)> RatingMarksAsync(CancellationToken ct = default)
+    {
+        var row = await db.RunAsync((c, token) => c.QuerySingleAsync<MarkRow>(new CommandDefinition(Marks, cancellationToken: token)), ct);
+        return (row.Rating, row.Erasure);
+    }
+
+    /// <summary>
+    /// Whether ratings become visible in the order they are numbered, so that following them by
+    /// number misses none: on SQLite (one writer); not on SQL Server, where concurrent
+    /// transactions may commit a lower number after a higher one was read.
+    /// </summary>
+    public bool RatingsFollowInOrder => db.Engine == DatabaseEngine.Sqlite;
+
+    private const string RatingsBetween = """
+        SELECT r.therapist_id AS TherapistId, s.first_goal AS Goal, r.overall AS Overall
+        FROM alliance_rating r LEFT JOIN shortlist s ON s.id = r.shortlist_id
+        WHERE r.id > @After AND r.id <= @UpTo
+        ORDER BY r.id
+        """;
+
+    /// <summary>The ratings numbered after <paramref name="after"/> up to <paramref name="upTo"/>, in order, with their client's first goal.</summary>
+    public async Task<IReadOnlyList<(string TherapistId, Goal? FirstGoal, double Overall)>> RatingsBetweenAsync(long after, long upTo, CancellationToken ct = default)
+    {
+        var rows = await db.RunAsync((c, token) => c.QueryAsync<TrackRow>(new CommandDefinition(RatingsBetween, new { After = after, UpTo = upTo }, cancellationToken: token)), ct);
+        return rows.Select(r => (r.TherapistId, r.Goal is null ? (Goal?)null : ParseGoal(r.Goal), r.Overall)).ToList();
+    }
+
+    private sealed record MarkRow
+    {
+        public long Rating { get; init; }
+
+        public long Erasure { get; init; }
     }
 
     // The engines differ only in how the earliest rating is picked: LIMIT 1 (SQLite) or TOP 1 (SQL Server).
@@ -212,5 +261,7 @@ public sealed class FeedbackStore(MatchingDatabase db)
         public int N { get; init; }
 
         public double Mean { get; init; }
+
+        public double Overall { get; init; }
     }
 }

@@ -49,7 +49,7 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
         var asOf = clock.GetUtcNow();
         progress?.Report("loading labeled history");
         var history = await TrainingPipeline.LoadAsync(feedback, asOf, settings, ct);
-        var tracks = await feedback.TrackRecordsAsync(history.Cutoff, ct);
+        var tracks = await feedback.TrackRecordsAsync(history.Cutoff, ct: ct);
         var policies = new List<EvaluatedPolicy>();
         var models = new List<ModelSummary>();
         var iterations = (IReadOnlyList<Engine.Ranking.IterationMetrics>)[];

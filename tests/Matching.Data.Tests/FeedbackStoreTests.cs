@@ -137,6 +137,44 @@ public class FeedbackStoreTests(DatabaseEngine engine) : DatabaseTest(engine)
     }
 
     [Test]
+    public async Task Ratings_are_followed_by_number_and_adding_them_up_gives_the_aggregate()
+    {
+        var anxiety = await SaveShortlistAsync("c-1", Goal.Anxiety, "t-1", "t-2");
+        var noGoal = await SaveShortlistAsync("c-2", null, "t-1");
+        Assert.That(await Store.RatingMarksAsync(), Is.EqualTo((0L, 0L)), "nothing stored yet");
+        await RateAsync(anxiety, "t-1", 0.6);
+        var (first, erasures) = await Store.RatingMarksAsync();
+        await RateAsync(noGoal, "t-1", 0.8);
+        await RateAsync(anxiety, "t-2", 0.5);
+        var (last, _) = await Store.RatingMarksAsync();
+
+        var between = await Store.RatingsBetweenAsync(first, last);
+        var upToFirst = await Store.TrackRecordsAsync(Clock.GetUtcNow().AddSeconds(1), first);
+        var followed = between.Aggregate(upToFirst.ToDictionary(), (tracks, r) =>
+        {
+            tracks[r.TherapistId] = (tracks.GetValueOrDefault(r.TherapistId) ?? Matching.Engine.Matching.TrackRecord.None).With(r.FirstGoal, r.Overall);
+            return tracks;
+        });
+        var all = await Store.TrackRecordsAsync(Clock.GetUtcNow().AddSeconds(1));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(erasures, Is.Zero);
+            Assert.That(between, Has.Count.EqualTo(2), "the two stored after the first mark, in order");
+            Assert.That(between[0].FirstGoal, Is.Null, "the shortlist without goals");
+            Assert.That(between[1].FirstGoal, Is.EqualTo(Goal.Anxiety));
+            Assert.That(upToFirst["t-1"].Ratings, Is.EqualTo(1), "the aggregate stops at the mark");
+            Assert.That(upToFirst.ContainsKey("t-2"), Is.False);
+            foreach (var id in new[] { "t-1", "t-2" })
+            {
+                Assert.That(followed[id].Ratings, Is.EqualTo(all[id].Ratings));
+                Assert.That(followed[id].MeanAlliance, Is.EqualTo(all[id].MeanAlliance).Within(1e-12));
+                Assert.That(followed[id].ByGoal.Keys, Is.EquivalentTo(all[id].ByGoal.Keys));
+            }
+        });
+    }
+
+    [Test]
     public async Task Track_records_count_only_ratings_made_up_to_the_moment_asked()
     {
         var shortlist = await SaveShortlistAsync("c-1", Goal.Anxiety, "t-1", "t-2");

@@ -42,6 +42,16 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
     /// <summary>When the snapshot was last rebuilt from the database.</summary>
     public DateTimeOffset? RebuiltAt { get; private set; }
 
+    /// <summary>What the last rebuild read and changed.</summary>
+    public RebuildReport? LastRebuild { get; private set; }
+
+    /// <summary>
+    /// How long the track records are followed rating by rating before a rebuild reads them in
+    /// full again: 10 minutes. The full read is the backstop for anything the numbered ratings do
+    /// not show (a rating deleted outside the API).
+    /// </summary>
+    public static readonly TimeSpan FullTrackReadEvery = TimeSpan.FromMinutes(10);
+
     /// <summary>The current snapshot; the first calls wait for the first load, and a new week frees every place.</summary>
     public ValueTask<TherapistDirectory> GetAsync(CancellationToken ct)
     {
@@ -74,7 +84,7 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
             var versions = await therapists.ListedVersionsAsync(ct);
             var (profiles, read) = await ListedProfilesAsync(versions, written, ct);
             var used = await shortlists.NewClientsSinceAsync(week, ct);
-            var tracks = await feedback.TrackRecordsAsync(now, ct);
+            var (tracks, followed) = await TrackRecordsAsync(now, ct);
             // The prior is measured on every stored rating, unlisted therapists' too.
             var prior = AlliancePrior.Of(tracks.Values);
             var madeAnew = false;
@@ -117,8 +127,10 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
                 _versions = versions;
             }
 
-            logger.LogInformation("Directory rebuilt from the database: {Listed} listed therapists ({Read} profiles read again, {Changed} therapists changed{Full}) in {Milliseconds:0} ms",
-                profiles.Count, read, changed, madeAnew ? ", made anew" : "", System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+            LastRebuild = new RebuildReport(profiles.Count, read, changed, madeAnew, followed, elapsed);
+            logger.LogInformation("Directory rebuilt from the database: {Listed} listed therapists ({Read} profiles read again, {Tracks}, {Changed} therapists changed{Full}) in {Milliseconds:0} ms",
+                profiles.Count, read, followed is { } n ? $"{n} new ratings followed" : "track records read in full", changed, madeAnew ? ", made anew" : "", elapsed.TotalMilliseconds);
         }
         finally
         {
@@ -129,6 +141,47 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
 
             _rebuilding.Release();
         }
+    }
+
+    // The track records as the database holds them, kept between rebuilds (only RebuildAsync,
+    // which runs one at a time, touches it). The snapshot's own records may be ahead of it by the
+    // ratings this replica added since.
+    private sealed class TrackBook(Dictionary<string, TrackRecord> tracks, long rating, long erasure, DateTimeOffset readAt)
+    {
+        public Dictionary<string, TrackRecord> Tracks { get; } = tracks;
+
+        public long Rating { get; set; } = rating;
+
+        public long Erasure { get; } = erasure;
+
+        public DateTimeOffset ReadAt { get; } = readAt;
+    }
+
+    private TrackBook? _book;
+
+    // Every therapist's track record as stored. On SQLite, whose ratings become visible in the
+    // order they are numbered, a rebuild adds only the ratings stored since the last one (one
+    // small read instead of aggregating every rating every 30 s); it reads them all again after an
+    // erasure (which deletes ratings), every FullTrackReadEvery, and on SQL Server every time.
+    // Returns the records and how many new ratings were followed (null: read in full).
+    private async Task<(IReadOnlyDictionary<string, TrackRecord> Tracks, int? Followed)> TrackRecordsAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var (rating, erasure) = await feedback.RatingMarksAsync(ct);
+        if (_book is { } book && feedback.RatingsFollowInOrder && book.Erasure == erasure && rating >= book.Rating && now - book.ReadAt < FullTrackReadEvery)
+        {
+            var added = rating > book.Rating ? await feedback.RatingsBetweenAsync(book.Rating, rating, ct) : [];
+            foreach (var (therapist, goal, overall) in added)
+            {
+                book.Tracks[therapist] = (book.Tracks.GetValueOrDefault(therapist) ?? TrackRecord.None).With(goal, overall);
+            }
+
+            book.Rating = rating;
+            return (book.Tracks, added.Count);
+        }
+
+        var tracks = await feedback.TrackRecordsAsync(now, rating, ct);
+        _book = new TrackBook(new Dictionary<string, TrackRecord>(tracks, StringComparer.Ordinal), rating, erasure, now);
+        return (_book.Tracks, null);
     }
 
     /// <summary>
@@ -243,7 +296,7 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
         {
             var now = clock.GetUtcNow();
             used = await shortlists.NewClientsSinceAsync(Calendar.WeekStart(now), ct);
-            tracks = await feedback.TrackRecordsAsync(now, ct);
+            tracks = await feedback.TrackRecordsAsync(now, ct: ct);
         }
 
         Change(b =>
@@ -335,6 +388,15 @@ public sealed class DirectoryCache(TherapistStore therapists, ShortlistStore sho
         }
     }
 }
+
+/// <summary>What one rebuild of the directory snapshot read and changed.</summary>
+/// <param name="Listed">Listed therapists in the database.</param>
+/// <param name="ProfilesRead">Profiles read and parsed again (changed since the last rebuild, and not written through this replica).</param>
+/// <param name="Changed">Therapists written into the snapshot (listing, places used or track record differed).</param>
+/// <param name="MadeAnew">Whether the snapshot was made anew (a new week, or the prior moved).</param>
+/// <param name="RatingsFollowed">New ratings added to the track records, or null when they were read in full.</param>
+/// <param name="Elapsed">How long the rebuild took.</param>
+public sealed record RebuildReport(int Listed, int ProfilesRead, int Changed, bool MadeAnew, int? RatingsFollowed, TimeSpan Elapsed);
 
 /// <summary>Loads the directory at start and rebuilds it from the database on an interval, off the request path.</summary>
 public sealed class DirectoryRefreshService(DirectoryCache directory, IOptions<DirectoryOptions> options, TimeProvider clock, ILogger<DirectoryRefreshService> logger) : BackgroundService

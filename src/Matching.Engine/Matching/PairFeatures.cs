@@ -33,6 +33,19 @@ public sealed record TrackRecord(int Ratings, double MeanAlliance, IReadOnlyDict
 {
     /// <summary>No history.</summary>
     public static TrackRecord None { get; } = new(0, 0, new Dictionary<Goal, (int, double)>());
+
+    /// <summary>This record with one more rating (and one more for the client's first goal, when known).</summary>
+    public TrackRecord With(Goal? firstGoal, double overall)
+    {
+        var byGoal = new Dictionary<Goal, (int Ratings, double MeanAlliance)>(ByGoal);
+        if (firstGoal is { } goal)
+        {
+            var (n, mean) = byGoal.GetValueOrDefault(goal);
+            byGoal[goal] = (n + 1, ((n * mean) + overall) / (n + 1));
+        }
+
+        return new TrackRecord(Ratings + 1, ((Ratings * MeanAlliance) + overall) / (Ratings + 1), byGoal);
+    }
 }
 
 /// <summary>A therapist who passed the hard constraints, with what the features need beyond the profile.</summary>

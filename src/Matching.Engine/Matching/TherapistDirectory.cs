@@ -238,16 +238,7 @@ public sealed class TherapistDirectory
             }
 
             var old = Entry(slot)!;
-            var track = old.Candidate.Track;
-            var byGoal = new Dictionary<Goal, (int Ratings, double MeanAlliance)>(track.ByGoal);
-            if (firstGoal is { } goal)
-            {
-                var (n, mean) = byGoal.GetValueOrDefault(goal);
-                byGoal[goal] = (n + 1, ((n * mean) + overall) / (n + 1));
-            }
-
-            var updated = new TrackRecord(track.Ratings + 1, ((track.Ratings * track.MeanAlliance) + overall) / (track.Ratings + 1), byGoal);
-            Put(slot, new DirectoryEntry(old.Candidate with { Track = updated }, old.Attributes, Prior));
+            Put(slot, new DirectoryEntry(old.Candidate with { Track = old.Candidate.Track.With(firstGoal, overall) }, old.Attributes, Prior));
             return true;
         }
 

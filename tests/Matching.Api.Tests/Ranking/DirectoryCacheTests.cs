@@ -260,4 +260,40 @@ public sealed class DirectoryCacheTests
         await Cache.RebuildAsync(CancellationToken.None);
         Assert.That((await Cache.GetAsync(CancellationToken.None)).Find("t-cbt-ny")!.Profile.Fee, Is.EqualTo(70m));
     }
+
+    [Test]
+    public async Task A_rebuild_adds_only_the_new_ratings_and_reads_them_all_again_after_an_erasure()
+    {
+        var feedback = _factory.Services.GetRequiredService<FeedbackStore>();
+        var kept = Guid.Parse((string)(await MatchAsync("c-kept"))["matchId"]!);
+        var erased = Guid.Parse((string)(await MatchAsync("c-erased"))["matchId"]!);
+        await Cache.RebuildAsync(CancellationToken.None);
+        StoredRating Rating(Guid shortlist, string client, int item) => new(shortlist, client, "t-cbt-ny", AllianceInstrument.Srs, [item, item, item, item], 2,
+            AllianceScale.FromItems(AllianceInstrument.Srs, [item, item, item, item]), _factory.Clock.GetUtcNow());
+
+        // Stored by other replicas (straight through the store): followed, not aggregated again.
+        // The erased client's rating is not the newest, so the newest rating's number stays.
+        await feedback.SaveManyAsync([Rating(erased, "c-erased", 4), Rating(kept, "c-kept", 9)], []);
+        await Cache.RebuildAsync(CancellationToken.None);
+        var followed = Cache.LastRebuild!;
+        var track = (await Cache.GetAsync(CancellationToken.None)).Find("t-cbt-ny")!.Track;
+        var stored = (await feedback.TrackRecordsAsync(_factory.Clock.GetUtcNow()))["t-cbt-ny"];
+
+        // The erasure rebuilds the snapshot itself before it answers.
+        var erasure = await _data.DeleteAsync("/v1/clients/c-erased");
+        Assert.That(erasure.IsSuccessStatusCode, Is.True, await erasure.Content.ReadAsStringAsync());
+        var reread = Cache.LastRebuild!;
+        var afterErasure = (await Cache.GetAsync(CancellationToken.None)).Find("t-cbt-ny")!.Track;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(followed.RatingsFollowed, Is.EqualTo(2));
+            Assert.That(track.Ratings, Is.EqualTo(2));
+            Assert.That(track.MeanAlliance, Is.EqualTo(stored.MeanAlliance).Within(1e-12), "the same as the database's own aggregate");
+            Assert.That(track.ByGoal[Goal.Panic], Is.EqualTo(stored.ByGoal[Goal.Panic]).Using<(int, double)>((a, b) => a.Item1 == b.Item1 && Math.Abs(a.Item2 - b.Item2) < 1e-12));
+            Assert.That(reread.RatingsFollowed, Is.Null, "an erasure deletes ratings: every rating is read again");
+            Assert.That(afterErasure.Ratings, Is.EqualTo(1), "the erased client's rating no longer counts");
+            Assert.That(afterErasure.MeanAlliance, Is.EqualTo(AllianceScale.FromItems(AllianceInstrument.Srs, [9, 9, 9, 9]).Overall).Within(1e-12));
+        });
+    }
 }
