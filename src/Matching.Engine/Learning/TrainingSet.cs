@@ -17,6 +17,11 @@ namespace Matching.Engine.Learning;
 /// <param name="Alliance">Overall alliance of the earliest rating, 0-1, or null.</param>
 /// <param name="DropoutSession">Session after which the client dropped out, or null.</param>
 /// <param name="Rematched">Whether the client asked for another therapist.</param>
+/// <param name="Propensity">
+/// The logged probability that the chosen therapist was shown at its position, given the items
+/// above it, under the policy that served the shortlist; 1 when not logged (the deterministic ranking).
+/// </param>
+/// <param name="Position">The chosen therapist's 1-based position on the shortlist; 0 when unknown.</param>
 public sealed record LabeledPair(
     Guid ShortlistId,
     string ClientId,
@@ -26,7 +31,9 @@ public sealed record LabeledPair(
     float[] Features,
     double? Alliance,
     int? DropoutSession,
-    bool Rematched);
+    bool Rematched,
+    double Propensity = 1,
+    int Position = 0);
 
 /// <summary>How labeled pairs are grouped into LambdaMART queries.</summary>
 public enum GroupingPolicy
