@@ -121,8 +121,16 @@ public static class TrainingSet
     /// Labels and groups pairs into a dataset. Unlabeled pairs are dropped; queries with a single
     /// row are dropped (they carry no pairwise information).
     /// </summary>
-    public static RankingDataset Build(IReadOnlyList<LabeledPair> pairs, GroupingPolicy grouping)
+    /// <param name="pairs">The labeled pairs.</param>
+    /// <param name="grouping">How they are grouped into queries.</param>
+    /// <param name="propensityClip">
+    /// 0: unweighted. Otherwise each row weighs min(clip, 1 / propensity of the chosen therapist),
+    /// scaled so that the weights average 1 (the regularisation and the leaf-size limits keep their
+    /// meaning): the inverse-propensity correction of the logging policy's selection.
+    /// </param>
+    public static RankingDataset Build(IReadOnlyList<LabeledPair> pairs, GroupingPolicy grouping, double propensityClip = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(propensityClip);
         ArgumentNullException.ThrowIfNull(pairs);
         var labeled = pairs.Select(p => (Pair: p, Grade: AllianceLabel.Grade(p))).Where(x => x.Grade is not null).ToList();
         var epoch = labeled.Count == 0 ? DateTimeOffset.UnixEpoch : labeled.Min(x => x.Pair.ShownAt);
@@ -147,6 +155,7 @@ public static class TrainingSet
         var n = PairFeatures.Count;
         var features = new float[rows * n];
         var labels = new float[rows];
+        var weights = propensityClip > 0 ? new float[rows] : null;
         var sizes = new List<int>(groups.Count);
         var r = 0;
         foreach (var group in groups)
@@ -160,10 +169,28 @@ public static class TrainingSet
                 }
 
                 pair.Features.CopyTo(features, r * n);
+                if (weights is not null)
+                {
+                    weights[r] = (float)InversePropensity(pair.Propensity, propensityClip);
+                }
+
                 labels[r++] = grade!.Value;
             }
         }
 
-        return new RankingDataset(features, rows, n, labels, RankingDataset.BoundariesFromGroupSizes(sizes), PairFeatures.Schema.Select(f => f.Name).ToList());
+        if (weights is { Length: > 0 })
+        {
+            var mean = weights.Average(w => (double)w);
+            for (var i = 0; i < weights.Length; i++)
+            {
+                weights[i] = (float)(weights[i] / mean);
+            }
+        }
+
+        return new RankingDataset(features, rows, n, labels, RankingDataset.BoundariesFromGroupSizes(sizes), PairFeatures.Schema.Select(f => f.Name).ToList(), weights);
     }
+
+    /// <summary>min(clip, 1 / propensity); a propensity that is not in (0, 1] counts as 1 (not logged).</summary>
+    public static double InversePropensity(double propensity, double clip) =>
+        propensity is > 0 and <= 1 ? Math.Min(clip, 1 / propensity) : 1;
 }
