@@ -198,7 +198,7 @@ public sealed class FeedbackStore(MatchingDatabase db)
     // The engines differ only in how the earliest rating is picked: LIMIT 1 (SQLite) or TOP 1 (SQL Server).
     private const string Labeled = """
         SELECT c.shortlist_id AS ShortlistId, c.client_id AS ClientId, c.therapist_id AS TherapistId, s.created_at AS ShownAt,
-          s.first_goal AS FirstGoal, i.features AS Features,
+          s.first_goal AS FirstGoal, i.features AS Features, i.propensity AS Propensity, i.position AS Position,
           (SELECT {top} r.overall FROM alliance_rating r WHERE r.shortlist_id = c.shortlist_id AND r.therapist_id = c.therapist_id AND r.rated_at <= @AsOf
            ORDER BY r.session_number, r.rated_at {limit}) AS Alliance,
           (SELECT MIN(o.session_number) FROM outcome_event o WHERE o.shortlist_id = c.shortlist_id AND o.therapist_id = c.therapist_id
@@ -226,7 +226,7 @@ public sealed class FeedbackStore(MatchingDatabase db)
             db.Sql(LabeledSqlite, LabeledSqlServer), new { AsOf = asOf.UtcDateTime, Schema = PairFeatures.SchemaVersion }, cancellationToken: token)), ct);
         return rows.Select(r => new LabeledPair(
             Guid.Parse(r.ShortlistId), r.ClientId, r.TherapistId, Utc.From(r.ShownAt), r.FirstGoal is null ? null : ParseGoal(r.FirstGoal),
-            FeatureText.Parse(r.Features), r.Alliance, r.DropoutSession, r.Rematches > 0)).ToList();
+            FeatureText.Parse(r.Features), r.Alliance, r.DropoutSession, r.Rematches > 0, r.Propensity ?? 1, r.Position)).ToList();
     }
 
     private sealed record LabeledRow
@@ -242,6 +242,10 @@ public sealed class FeedbackStore(MatchingDatabase db)
         public string? FirstGoal { get; init; }
 
         public string Features { get; init; } = "";
+
+        public double? Propensity { get; init; }
+
+        public int Position { get; init; }
 
         public double? Alliance { get; init; }
 

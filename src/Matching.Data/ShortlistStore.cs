@@ -9,7 +9,13 @@ using DbType = System.Data.DbType;
 namespace Matching.Data;
 
 /// <summary>A therapist on a stored shortlist, with the per-pillar fit shown and the features the model saw.</summary>
-public sealed record ShortlistItem(int Position, string TherapistId, double Score, double GoalsFit, double TasksFit, double BondFit, IReadOnlyList<string> Reasons, float[] Features);
+/// <remarks>
+/// <see cref="Propensity"/> is the probability the therapist had of being shown at this position
+/// given the items above it, under the policy that served the shortlist (null: not logged, read as
+/// 1); <see cref="Explored"/> says whether the served exploration slot drew it.
+/// </remarks>
+public sealed record ShortlistItem(int Position, string TherapistId, double Score, double GoalsFit, double TasksFit, double BondFit, IReadOnlyList<string> Reasons, float[] Features,
+    double? Propensity = null, bool Explored = false);
 
 /// <summary>A shortlist as served: the request, who asked, when, which model, what was shown and what the constraints removed.</summary>
 public sealed record Shortlist(
@@ -51,8 +57,8 @@ public sealed class ShortlistStore(MatchingDatabase db)
         """;
 
     private const string InsertItem = """
-        INSERT INTO shortlist_item (shortlist_id, position, therapist_id, score, goals_fit, tasks_fit, bond_fit, reasons_json, features)
-        VALUES (@ShortlistId, @Position, @TherapistId, @Score, @GoalsFit, @TasksFit, @BondFit, @ReasonsJson, @Features)
+        INSERT INTO shortlist_item (shortlist_id, position, therapist_id, score, goals_fit, tasks_fit, bond_fit, reasons_json, features, propensity, explored)
+        VALUES (@ShortlistId, @Position, @TherapistId, @Score, @GoalsFit, @TasksFit, @BondFit, @ReasonsJson, @Features, @Propensity, @Explored)
         """;
 
     /// <summary>Stores a shortlist and its items in one transaction.</summary>
@@ -76,7 +82,7 @@ public sealed class ShortlistStore(MatchingDatabase db)
             await using var item = Command(c, tx, InsertItem,
                 ("@ShortlistId", DbType.String), ("@Position", DbType.Int32), ("@TherapistId", DbType.String), ("@Score", DbType.Double),
                 ("@GoalsFit", DbType.Double), ("@TasksFit", DbType.Double), ("@BondFit", DbType.Double), ("@ReasonsJson", DbType.String),
-                ("@Features", DbType.String));
+                ("@Features", DbType.String), ("@Propensity", DbType.Double), ("@Explored", DbType.Boolean));
             foreach (var s in shortlists)
             {
                 var id = s.Id.ToString();
@@ -106,6 +112,8 @@ public sealed class ShortlistStore(MatchingDatabase db)
                     p[6].Value = i.BondFit;
                     p[7].Value = JsonSerializer.Serialize(i.Reasons, DomainJson.Options);
                     p[8].Value = FeatureText.Format(i.Features);
+                    p[9].Value = i.Propensity is { } propensity ? propensity : DBNull.Value;
+                    p[10].Value = i.Explored;
                     await item.ExecuteNonQueryAsync(token);
                 }
             }
@@ -136,7 +144,7 @@ public sealed class ShortlistStore(MatchingDatabase db)
           considered AS Considered, eligible AS Eligible
         FROM shortlist WHERE id = @Id;
         SELECT position AS Position, therapist_id AS TherapistId, score AS Score, goals_fit AS GoalsFit, tasks_fit AS TasksFit,
-          bond_fit AS BondFit, reasons_json AS ReasonsJson, features AS Features
+          bond_fit AS BondFit, reasons_json AS ReasonsJson, features AS Features, propensity AS Propensity, explored AS Explored
         FROM shortlist_item WHERE shortlist_id = @Id ORDER BY position;
         SELECT therapist_id FROM choice WHERE shortlist_id = @Id;
         """;
@@ -325,8 +333,12 @@ public sealed class ShortlistStore(MatchingDatabase db)
 
         public string Features { get; init; } = "";
 
+        public double? Propensity { get; init; }
+
+        public bool? Explored { get; init; }
+
         public ShortlistItem ToItem() => new(Position, TherapistId, Score, GoalsFit, TasksFit, BondFit,
-            JsonSerializer.Deserialize<List<string>>(ReasonsJson, DomainJson.Options)!, FeatureText.Parse(Features));
+            JsonSerializer.Deserialize<List<string>>(ReasonsJson, DomainJson.Options)!, FeatureText.Parse(Features), Propensity, Explored ?? false);
     }
 }
 

@@ -82,7 +82,7 @@ public static class SimulatedHistory
                 scorer.Score(features, 1, scores);
                 scorer.Contributions(features, contributions);
                 var fit = Matcher.Explain(client, candidate, contributions, scorer, prior);
-                items.Add(new ShortlistItem(item.Position, item.TherapistId, scores[0], fit.Goals, fit.Tasks, fit.Bond, fit.Reasons, features.ToArray()));
+                items.Add(new ShortlistItem(item.Position, item.TherapistId, scores[0], fit.Goals, fit.Tasks, fit.Bond, fit.Reasons, features.ToArray(), item.Propensity));
             }
 
             stored.Add(new Shortlist(s.ShortlistId, s.ClientId, $"simulator:{s.Policy}", s.CreatedAt, $"simulated:{s.Policy}",

@@ -29,7 +29,8 @@ public sealed record EvaluationReport(
     IReadOnlyList<IterationMetrics> Iterations,
     IReadOnlyDictionary<FeatureGroup, double> ImportanceByGroup,
     IReadOnlyList<TargetCheck> Targets,
-    IReadOnlyList<TruthMetrics>? NewTherapists = null)
+    IReadOnlyList<TruthMetrics>? NewTherapists = null,
+    IReadOnlyList<OffPolicyMetrics>? OffPolicy = null)
 {
     /// <summary>Total gain per feature group of a model, as shares summing to 1.</summary>
     public static IReadOnlyDictionary<FeatureGroup, double> Importance(LambdaMartModel model)
@@ -205,6 +206,18 @@ public sealed record EvaluationReport(
             }
 
             md.AppendLine().AppendLine("![new therapists](new-therapists.svg)");
+        }
+
+        if (OffPolicy is { Count: > 0 })
+        {
+            md.AppendLine().AppendLine("## Off-policy estimate from the logged propensities").AppendLine();
+            md.AppendLine(CultureInfo.InvariantCulture, $"Self-normalised IPS (weights min({Engine.Learning.OffPolicy.DefaultClip}, 1/propensity), 95% bootstrap interval) over the {OffPolicy[0].Observed.Logs} holdout matches whose client chose the therapist at position 1: a policy matches a log when it ranks that therapist first among the client's eligible therapists. *Observed*: the alliance rating (0-1); *true reward*: the same estimator with the simulator's true alliance of the chosen pair; *truth*: the mean true alliance of the policy's first-ranked therapist over the same clients (latent SD units).").AppendLine();
+            md.AppendLine("| policy | observed (0-1) | true reward (SD) | truth (SD) | matched logs | effective size |").AppendLine("|---|---|---|---|---|---|");
+            foreach (var o in OffPolicy)
+            {
+                var t = o.True is { } tr ? $"{F(tr.Estimate)} [{F(tr.Low)}, {F(tr.High)}]" : "";
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {o.Policy} | {F(o.Observed.Estimate)} [{F(o.Observed.Low)}, {F(o.Observed.High)}] | {t} | {(o.Truth is { } x ? F(x) : "")} | {o.Observed.Matched} | {o.Observed.EffectiveSize:0} |");
+            }
         }
 
         md.AppendLine().AppendLine("## Targets").AppendLine().AppendLine("| target | measured | met |").AppendLine("|---|---|---|");

@@ -83,6 +83,16 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             }
         }
 
+        // The same trainer with the other inverse-propensity setting: with and without IPS side by side.
+        var ipsClip = settings.PropensityClip > 0 ? 0 : OffPolicy.DefaultClip;
+        var ipsName = LearnedName(settings.Grouping) + (ipsClip > 0 ? $" + IPS (clip {ipsClip:0})" : " without IPS");
+        progress?.Report($"training {ipsName}");
+        var ipsTrained = TrainingPipeline.Train(history.Train, settings with { PropensityClip = ipsClip }, ipsName, ct: ct);
+        var ipsPolicy = new EvaluatedPolicy(ipsName, ipsTrained.Model);
+        policies.Add(ipsPolicy);
+        policies.Add(ipsPolicy with { Name = PricedName(ipsName), Priced = true });
+        models.Add(new ModelSummary(ipsName, settings.Grouping, ipsTrained.TrainRows, ipsTrained.TrainQueries, ipsTrained.Model.Model.TreeCount, ipsTrained.Duration.TotalSeconds));
+
         var primaryName = primary == RankingTrainer.LambdaMart ? LearnedName(settings.Grouping) : LearnedName(primary, settings.MlNetPrior);
         foreach (var (trainer, prior) in MlNetVariants(settings.MlNetPrior))
         {
@@ -133,13 +143,24 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
                 newTherapists = Evaluation.AgainstTruth(clients, directory, tracks, truth,
                     [TrainingPipeline.Baseline, learned, learned with { Name = PricedName(learned.Name), Priced = true },
                      learned with { Name = ExploringName(PricedName(learned.Name)), Priced = true, ExplorationBonus = settings.ExplorationBonus },
+                     ipsPolicy, ipsPolicy with { Name = PricedName(ipsName), Priced = true },
                      EvaluatedPolicy.Random, EvaluatedPolicy.CapacityOracle],
                     Evaluation.DefaultCandidates, settings.EvaluationSeed, replay with { NewTherapists = newcomers });
             }
         }
 
+        // Off-policy: the holdout matches whose client took the top of the list, with its logged propensity.
+        progress?.Report("estimating off-policy from the logged propensities");
+        var requests = (await shortlists.FirstRequestsAsync(history.Cutoff, asOf, ct)).ToDictionary(r => r.Request.ClientId, r => r.Request, StringComparer.Ordinal);
+        var logs = history.Holdout
+            .Where(p => p.Position == 1 && p.Alliance is not null && requests.ContainsKey(p.ClientId))
+            .Select(p => new LoggedTopChoice(requests[p.ClientId], p.TherapistId, p.Propensity, p.Alliance!.Value))
+            .ToList();
+        var offPolicy = OffPolicy.Estimate(logs, await therapists.ActiveProfilesAsync(ct), tracks,
+            [.. policies.Where(p => p.Model is not null && !p.Priced && !p.Name.EndsWith(" fit only", StringComparison.Ordinal))], truth, OffPolicy.DefaultClip, settings.EvaluationSeed);
+
         var targets = EvaluationReport.Check(primaryName, TrainingPipeline.Baseline.Name, observed, truthMetrics, newTherapists);
         return new EvaluationReport(clock.GetUtcNow(), history.From, history.Cutoff, asOf, history.Train.Count, history.Holdout.Count, holdoutClients,
-            models, observed, truthMetrics, iterations, importance, targets, newTherapists);
+            models, observed, truthMetrics, iterations, importance, targets, newTherapists, offPolicy);
     }
 }

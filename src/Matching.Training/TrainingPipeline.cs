@@ -70,8 +70,8 @@ public static class TrainingPipeline
         var watch = Stopwatch.StartNew();
         var cutoff = TrainingSet.CutoffAt(pairs, 1 - settings.ValidationFraction);
         var (fit, valid) = TrainingSet.SplitByTime(pairs, cutoff);
-        var fitData = TrainingSet.Build(fit, settings.Grouping);
-        var validData = TrainingSet.Build(valid, settings.Grouping);
+        var fitData = TrainingSet.Build(fit, settings.Grouping, settings.PropensityClip);
+        var validData = TrainingSet.Build(valid, settings.Grouping, settings.PropensityClip);
         if (fitData.QueryCount == 0)
         {
             throw new InvalidOperationException($"Grouping {settings.Grouping} leaves no query with two or more labeled matches.");
@@ -121,7 +121,7 @@ public static class TrainingPipeline
 
     private static RankingDataset WithPriorColumn(RankingDataset data) =>
         new(LearnedRankingModel.AppendPrior(data.Features, data.Rows), data.Rows, data.FeatureCount + 1, data.Labels, data.QueryBoundaries,
-            [.. data.FeatureNames, LearnedRankingModel.PriorFeatureName]);
+            [.. data.FeatureNames, LearnedRankingModel.PriorFeatureName], data.Weights);
 
     /// <summary>
     /// Synthetic rows on which an exported model must score as its training library does: every

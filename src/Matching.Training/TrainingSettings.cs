@@ -70,6 +70,14 @@ public sealed record TrainingSettings
     /// </summary>
     public double ExplorationBonus { get; init; } = 0.3;
 
+    /// <summary>
+    /// Inverse-propensity weighting of the training rows: each labeled match weighs
+    /// min(clip, 1 / propensity of the chosen therapist at its position), normalised to mean 1, so
+    /// the model is not fitted only to the therapists the logging policy favoured. 0 turns it off.
+    /// Default 0 (off): see the README's measurement.
+    /// </summary>
+    public double PropensityClip { get; init; }
+
     /// <summary>Seed of the evaluation's random choices. Default 1.</summary>
     public int EvaluationSeed { get; init; } = 1;
 }

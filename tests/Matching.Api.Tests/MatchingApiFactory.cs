@@ -137,6 +137,9 @@ public sealed class MatchingApiFactory(string? databasePath = null, IReadOnlyDic
         builder.UseEnvironment("Testing");
         builder.UseSetting("Matching:Database:ConnectionString", $"Data Source={DatabasePath}");
         builder.UseSetting("Matching:Demo:Enabled", "false");
+        // Every test directory therapist is under-observed: the tests see the deterministic
+        // ranking unless they turn the exploration slot on.
+        builder.UseSetting("Matching:Exploration:Share", "0");
         var i = 0;
         foreach (var (role, key) in Keys)
         {

@@ -68,6 +68,18 @@ public class SimulatedHistoryTests(DatabaseEngine engine) : DatabaseTest(engine)
     }
 
     [Test]
+    public async Task Every_stored_item_has_its_logging_policys_propensity()
+    {
+        var rows = await QueryAsync<(string ShortlistId, int Position, double? Propensity)>(
+            "SELECT shortlist_id AS ShortlistId, position AS Position, propensity AS Propensity FROM shortlist_item");
+        var logged = World.Shortlists.SelectMany(s => s.Items.Select(i => (s.ShortlistId.ToString(), i.Position, i.Propensity)))
+            .ToDictionary(x => (x.Item1, x.Position), x => x.Propensity);
+
+        Assert.That(rows.Select(r => r.Propensity), Is.All.Not.Null.And.All.InRange(double.Epsilon, 1.0));
+        Assert.That(rows.Select(r => r.Propensity), Is.EqualTo(rows.Select(r => logged[(r.ShortlistId, r.Position)])));
+    }
+
+    [Test]
     public async Task No_logged_item_shows_a_therapist_without_a_place_that_week()
     {
         // The simulator shortlists only therapists with a place left in the week the client asked,

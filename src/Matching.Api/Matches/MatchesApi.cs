@@ -89,7 +89,7 @@ public static class MatchesApi
 
     /// <summary>Filters by the hard constraints, ranks by the active model, stores the shortlist and returns it.</summary>
     public static async Task<Results<Ok<MatchResponse>, ValidationProblem>> Match(
-        MatchRequest request, ClaimsPrincipal user, DirectoryCache directory, RankerHolder ranker, ShortlistStore store, TimeProvider clock, CancellationToken ct)
+        MatchRequest request, ClaimsPrincipal user, DirectoryCache directory, RankerHolder ranker, ExplorationSlot exploration, ShortlistStore store, TimeProvider clock, CancellationToken ct)
     {
         var errors = new RequestErrors();
         if (request.ToPreferences(errors) is not { } preferences)
@@ -100,14 +100,14 @@ public static class MatchesApi
         var model = ranker.Current;
         var snapshot = await directory.GetAsync(ct);
         var started = Stopwatch.GetTimestamp();
-        var outcome = Matcher.Rank(preferences, snapshot, model, request.Limit ?? MatchRequest.DefaultLimit);
+        var outcome = Matcher.Rank(preferences, snapshot, model, request.Limit ?? MatchRequest.DefaultLimit, exploration.Settings, exploration.Random);
         var rankingTime = Stopwatch.GetElapsedTime(started);
         var items = new ShortlistItem[outcome.Ranked.Count];
         var shown = new MatchedTherapistResponse[outcome.Ranked.Count];
         for (var i = 0; i < items.Length; i++)
         {
             var r = outcome.Ranked[i];
-            items[i] = new ShortlistItem(r.Position, r.Therapist.Id, r.Score, r.Fit.Goals, r.Fit.Tasks, r.Fit.Bond, r.Fit.Reasons, r.Features);
+            items[i] = new ShortlistItem(r.Position, r.Therapist.Id, r.Score, r.Fit.Goals, r.Fit.Tasks, r.Fit.Bond, r.Fit.Reasons, r.Features, r.Propensity, r.Explored);
             shown[i] = Item(items[i], r.Therapist);
         }
 

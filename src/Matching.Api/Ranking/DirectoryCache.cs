@@ -458,5 +458,9 @@ public static class RankingSetup
             .ValidateOnStart();
         builder.Services.AddSingleton<CapacityPricer>();
         builder.Services.AddHostedService<CapacityPriceService>();
+        builder.Services.AddOptions<ExplorationOptions>().BindConfiguration("Matching:Exploration")
+            .Validate(o => o.ToExploration().IsValid, $"Matching:Exploration:Share must be 0 to {Exploration.MaxShare} and UnderObservedRatings at least 1.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton(s => new ExplorationSlot(s.GetRequiredService<IOptions<ExplorationOptions>>()));
     }
 }

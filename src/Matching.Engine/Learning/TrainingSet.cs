@@ -17,6 +17,11 @@ namespace Matching.Engine.Learning;
 /// <param name="Alliance">Overall alliance of the earliest rating, 0-1, or null.</param>
 /// <param name="DropoutSession">Session after which the client dropped out, or null.</param>
 /// <param name="Rematched">Whether the client asked for another therapist.</param>
+/// <param name="Propensity">
+/// The logged probability that the chosen therapist was shown at its position, given the items
+/// above it, under the policy that served the shortlist; 1 when not logged (the deterministic ranking).
+/// </param>
+/// <param name="Position">The chosen therapist's 1-based position on the shortlist; 0 when unknown.</param>
 public sealed record LabeledPair(
     Guid ShortlistId,
     string ClientId,
@@ -26,7 +31,9 @@ public sealed record LabeledPair(
     float[] Features,
     double? Alliance,
     int? DropoutSession,
-    bool Rematched);
+    bool Rematched,
+    double Propensity = 1,
+    int Position = 0);
 
 /// <summary>How labeled pairs are grouped into LambdaMART queries.</summary>
 public enum GroupingPolicy
@@ -114,8 +121,16 @@ public static class TrainingSet
     /// Labels and groups pairs into a dataset. Unlabeled pairs are dropped; queries with a single
     /// row are dropped (they carry no pairwise information).
     /// </summary>
-    public static RankingDataset Build(IReadOnlyList<LabeledPair> pairs, GroupingPolicy grouping)
+    /// <param name="pairs">The labeled pairs.</param>
+    /// <param name="grouping">How they are grouped into queries.</param>
+    /// <param name="propensityClip">
+    /// 0: unweighted. Otherwise each row weighs min(clip, 1 / propensity of the chosen therapist),
+    /// scaled so that the weights average 1 (the regularisation and the leaf-size limits keep their
+    /// meaning): the inverse-propensity correction of the logging policy's selection.
+    /// </param>
+    public static RankingDataset Build(IReadOnlyList<LabeledPair> pairs, GroupingPolicy grouping, double propensityClip = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(propensityClip);
         ArgumentNullException.ThrowIfNull(pairs);
         var labeled = pairs.Select(p => (Pair: p, Grade: AllianceLabel.Grade(p))).Where(x => x.Grade is not null).ToList();
         var epoch = labeled.Count == 0 ? DateTimeOffset.UnixEpoch : labeled.Min(x => x.Pair.ShownAt);
@@ -140,6 +155,7 @@ public static class TrainingSet
         var n = PairFeatures.Count;
         var features = new float[rows * n];
         var labels = new float[rows];
+        var weights = propensityClip > 0 ? new float[rows] : null;
         var sizes = new List<int>(groups.Count);
         var r = 0;
         foreach (var group in groups)
@@ -153,10 +169,28 @@ public static class TrainingSet
                 }
 
                 pair.Features.CopyTo(features, r * n);
+                if (weights is not null)
+                {
+                    weights[r] = (float)InversePropensity(pair.Propensity, propensityClip);
+                }
+
                 labels[r++] = grade!.Value;
             }
         }
 
-        return new RankingDataset(features, rows, n, labels, RankingDataset.BoundariesFromGroupSizes(sizes), PairFeatures.Schema.Select(f => f.Name).ToList());
+        if (weights is { Length: > 0 })
+        {
+            var mean = weights.Average(w => (double)w);
+            for (var i = 0; i < weights.Length; i++)
+            {
+                weights[i] = (float)(weights[i] / mean);
+            }
+        }
+
+        return new RankingDataset(features, rows, n, labels, RankingDataset.BoundariesFromGroupSizes(sizes), PairFeatures.Schema.Select(f => f.Name).ToList(), weights);
     }
+
+    /// <summary>min(clip, 1 / propensity); a propensity that is not in (0, 1] counts as 1 (not logged).</summary>
+    public static double InversePropensity(double propensity, double clip) =>
+        propensity is > 0 and <= 1 ? Math.Min(clip, 1 / propensity) : 1;
 }

@@ -16,7 +16,9 @@ public sealed record FitExplanation(double Goals, double Tasks, double Bond, IRe
 /// <param name="Score">The model's score, less the therapist's capacity price when the directory holds prices for this model (comparable only within one shortlist).</param>
 /// <param name="Fit">Per-pillar fit and reasons.</param>
 /// <param name="Features">The pair features the model scored, logged with the shortlist for training.</param>
-public sealed record RankedTherapist(TherapistProfile Therapist, int Position, double Score, FitExplanation Fit, float[] Features);
+/// <param name="Propensity">The probability the therapist had of being shown at this position under the served policy (see <see cref="Exploration"/>); 1 without exploration.</param>
+/// <param name="Explored">Whether the exploration slot drew this therapist.</param>
+public sealed record RankedTherapist(TherapistProfile Therapist, int Position, double Score, FitExplanation Fit, float[] Features, double Propensity = 1, bool Explored = false);
 
 /// <summary>A ranked, explained shortlist and what the hard constraints removed.</summary>
 /// <param name="Ranked">The shortlist, best first.</param>
@@ -55,9 +57,31 @@ public static class Matcher
     /// <param name="directory">The directory snapshot.</param>
     /// <param name="model">The ranking model.</param>
     /// <param name="limit">Shortlist length.</param>
-    public static MatchOutcome Rank(ClientPreferences client, TherapistDirectory directory, IRankingModel model, int limit)
+    public static MatchOutcome Rank(ClientPreferences client, TherapistDirectory directory, IRankingModel model, int limit) =>
+        Rank(client, directory, model, limit, Exploration.Off, null);
+
+    /// <summary>
+    /// Ranks as <see cref="Rank(ClientPreferences, TherapistDirectory, IRankingModel, int)"/> does,
+    /// then, with probability <see cref="Exploration.Share"/>, gives the last position to an eligible
+    /// under-observed therapist outside the list drawn uniformly with <paramref name="random"/>; each
+    /// item carries its propensity. With exploration off the result is the deterministic ranking and
+    /// <paramref name="random"/> is not used.
+    /// </summary>
+    /// <param name="client">The request.</param>
+    /// <param name="directory">The directory snapshot.</param>
+    /// <param name="model">The ranking model.</param>
+    /// <param name="limit">Shortlist length.</param>
+    /// <param name="exploration">The exploration slot's settings.</param>
+    /// <param name="random">The draws of the exploration slot (seeded in tests); required when exploration is on.</param>
+    public static MatchOutcome Rank(ClientPreferences client, TherapistDirectory directory, IRankingModel model, int limit, Exploration exploration, Random? random)
     {
         ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(exploration);
+        if (exploration.IsOn)
+        {
+            ArgumentNullException.ThrowIfNull(random);
+        }
+
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(model);
         var words = directory.Words;
@@ -88,6 +112,13 @@ public static class Matcher
 
             Span<int> top = take <= 64 ? stackalloc int[take] : new int[take];
             SelectTop(scores.AsSpan(0, eligible), survivors.AsSpan(0, kept), slots.AsSpan(0, eligible), directory, top);
+            var lastPropensity = 1.0;
+            var explored = false;
+            if (exploration.IsOn && take > 0)
+            {
+                (lastPropensity, explored) = Explore(exploration, random!, directory, model, features, eligible, slots, scores, top);
+            }
+
             var ranked = new RankedTherapist[take];
             Span<double> contributions = stackalloc double[n];
             for (var p = 0; p < take; p++)
@@ -96,7 +127,9 @@ public static class Matcher
                 var row = features.AsSpan(i * n, n);
                 var candidate = directory.Entry(slots[i]).Candidate;
                 model.Contributions(row, contributions);
-                ranked[p] = new RankedTherapist(candidate.Profile, p + 1, scores[i], Explain(client, candidate, contributions, model, directory.Prior), row.ToArray());
+                var last = p == take - 1;
+                ranked[p] = new RankedTherapist(candidate.Profile, p + 1, scores[i], Explain(client, candidate, contributions, model, directory.Prior), row.ToArray(),
+                    last ? lastPropensity : 1, last && explored);
             }
 
             var excludedBy = new Dictionary<Constraint, int>(HardConstraintFilter.ConstraintCount);
@@ -116,6 +149,56 @@ public static class Matcher
             ArrayPool<int>.Shared.Return(survivors);
         }
     }
+
+    /// <summary>
+    /// The exploration slot: counts the n eligible under-observed rows outside the deterministic
+    /// list; when n &gt; 0, with probability ε replaces the last row with the k-th of them, k uniform
+    /// in [0, n), scored in full (less its price when the directory prices this model). Returns the
+    /// last position's propensity: ε / n for an explored row, 1 − ε for the kept one, 1 when n = 0.
+    /// </summary>
+    private static (double Propensity, bool Explored) Explore(
+        Exploration exploration, Random random, TherapistDirectory directory, IRankingModel model, float[] features, int eligible, int[] slots, double[] scores, Span<int> top)
+    {
+        var outside = 0;
+        for (var r = 0; r < eligible; r++)
+        {
+            if (IsExplorable(r, exploration, directory, slots, top))
+            {
+                outside++;
+            }
+        }
+
+        if (outside == 0)
+        {
+            return (1, false);
+        }
+
+        var share = exploration.Share;
+        if (random.NextDouble() >= share)
+        {
+            return (1 - share, false);
+        }
+
+        var pick = random.Next(outside);
+        var row = -1;
+        for (var r = 0; r < eligible && row < 0; r++)
+        {
+            if (IsExplorable(r, exploration, directory, slots, top) && pick-- == 0)
+            {
+                row = r;
+            }
+        }
+
+        var n = PairFeatures.Count;
+        Span<double> score = stackalloc double[1];
+        model.Score(features.AsSpan(row * n, n), 1, score);
+        scores[row] = directory.Prices.AppliesTo(model.Version) ? score[0] - directory.Prices.At(slots[row]) : score[0];
+        top[^1] = row;
+        return (share / outside, true);
+    }
+
+    private static bool IsExplorable(int row, Exploration exploration, TherapistDirectory directory, int[] slots, ReadOnlySpan<int> top) =>
+        directory.Entry(slots[row]).Candidate.Track.Ratings < exploration.UnderObservedRatings && !top.Contains(row);
 
     /// <summary>
     /// Ranks by score minus capacity price, exactly: the survivors' scores are priced; a row the

@@ -39,6 +39,7 @@ internal sealed class LambdaRankObjective
     private const double MinExponent = -600;
 
     private readonly float[] _labels;
+    private readonly float[]? _weights;
     private readonly int[] _bounds;
     private readonly double[] _gains;
     private readonly double[] _partnerWeight;
@@ -56,6 +57,7 @@ internal sealed class LambdaRankObjective
     public LambdaRankObjective(RankingDataset data, LambdaMartOptions options)
     {
         _labels = data.Labels;
+        _weights = data.Weights;
         _bounds = data.QueryBoundaries;
         _sigma = options.Sigma;
         _truncation = options.NdcgTruncation;
@@ -200,10 +202,24 @@ internal sealed class LambdaRankObjective
             }
         }
 
-        for (var r = 0; r < count; r++)
+        if (_weights is null)
         {
-            lambdas[order[r]] = rankedLambda[r];
-            weights[order[r]] = Math.Max(rankedHessian[r], MinHessian);
+            for (var r = 0; r < count; r++)
+            {
+                lambdas[order[r]] = rankedLambda[r];
+                weights[order[r]] = Math.Max(rankedHessian[r], MinHessian);
+            }
+        }
+        else
+        {
+            // A weighted row (an inverse propensity) counts w times in the gradient and the
+            // hessian, as LightGBM weights a ranking row; the leaf values stay ratios of the two.
+            for (var r = 0; r < count; r++)
+            {
+                var w = _weights[start + order[r]];
+                lambdas[order[r]] = rankedLambda[r] * w;
+                weights[order[r]] = Math.Max(rankedHessian[r] * w, MinHessian);
+            }
         }
     }
 

@@ -18,13 +18,15 @@ public sealed class RankingDataset
     /// <param name="labels">Relevance label of each row (higher is more relevant, non-negative).</param>
     /// <param name="queryBoundaries">Query offsets: starts at 0, strictly increasing, ends at <paramref name="rows"/>.</param>
     /// <param name="featureNames">Optional names; defaults to <c>f0</c>, <c>f1</c>, …</param>
+    /// <param name="weights">Optional weight of each row (positive, finite): its gradient and hessian are scaled by it in training. Null: every row weighs 1.</param>
     public RankingDataset(
         float[] features,
         int rows,
         int featureCount,
         float[] labels,
         int[] queryBoundaries,
-        IReadOnlyList<string>? featureNames = null)
+        IReadOnlyList<string>? featureNames = null,
+        float[]? weights = null)
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(labels);
@@ -67,7 +69,13 @@ public sealed class RankingDataset
             throw new ArgumentException($"Expected {featureCount} feature names, got {featureNames.Count}.", nameof(featureNames));
         }
 
+        if (weights is not null && (weights.Length != rows || weights.Any(w => !(w > 0) || float.IsInfinity(w))))
+        {
+            throw new ArgumentException($"Expected {rows} positive, finite weights.", nameof(weights));
+        }
+
         Features = features;
+        Weights = weights;
         Rows = rows;
         FeatureCount = featureCount;
         Labels = labels;
@@ -80,6 +88,9 @@ public sealed class RankingDataset
 
     /// <summary>Number of rows.</summary>
     public int Rows { get; }
+
+    /// <summary>Weight of each row in training, or null when every row weighs 1.</summary>
+    public float[]? Weights { get; }
 
     /// <summary>Number of features per row.</summary>
     public int FeatureCount { get; }

@@ -28,11 +28,16 @@ public sealed record ShortlistRequest(
 public sealed class ShortlistPolicy
 {
     private readonly Func<ShortlistRequest, IReadOnlyList<TherapistProfile>> _select;
+    private readonly Func<ShortlistRequest, IReadOnlyList<TherapistProfile>, double[]>? _propensities;
 
     /// <summary>Creates a policy.</summary>
     /// <param name="name">Logged name, a tag (lower case, digits, hyphens).</param>
     /// <param name="select">Returns up to <see cref="ShortlistRequest.Size"/> distinct eligible therapists, best first.</param>
-    public ShortlistPolicy(string name, Func<ShortlistRequest, IReadOnlyList<TherapistProfile>> select)
+    /// <param name="propensities">
+    /// For a shortlist the policy returned, the probability of each item at its position given the
+    /// items above it (see <see cref="Propensities"/>); null when the policy cannot say (logged as unknown).
+    /// </param>
+    public ShortlistPolicy(string name, Func<ShortlistRequest, IReadOnlyList<TherapistProfile>> select, Func<ShortlistRequest, IReadOnlyList<TherapistProfile>, double[]>? propensities = null)
     {
         if (!Vocabulary.IsValidTag(name))
         {
@@ -42,6 +47,7 @@ public sealed class ShortlistPolicy
         ArgumentNullException.ThrowIfNull(select);
         Name = name;
         _select = select;
+        _propensities = propensities;
     }
 
     /// <summary>Logged name of the policy.</summary>
@@ -49,6 +55,16 @@ public sealed class ShortlistPolicy
 
     /// <summary>Builds a shortlist, best first.</summary>
     public IReadOnlyList<TherapistProfile> Select(ShortlistRequest request) => _select(request);
+
+    /// <summary>
+    /// The logged propensity of each item of <paramref name="shown"/>: the probability that the
+    /// policy put that therapist at that position given the therapists above it. The product of the
+    /// first k is the probability of the whole top k; at position 1 it is also the marginal
+    /// probability. The same definition as the served exploration slot's (whose positions above
+    /// the last are deterministic), so one inverse-propensity weight serves both logs. Null when
+    /// the policy gives none.
+    /// </summary>
+    public double[]? Propensities(ShortlistRequest request, IReadOnlyList<TherapistProfile> shown) => _propensities?.Invoke(request, shown);
 
     /// <summary>
     /// The default logging policy: stated-preference fit perturbed by Gumbel noise, then the top
@@ -73,6 +89,37 @@ public sealed class ShortlistPolicy
 
             Array.Sort(keys, order);
             return Take(eligible, order, request.Size);
+        }, (request, shown) =>
+        {
+            // Plackett-Luce with weights exp(fit / temperature): p_k = w_k / (sum of the weights
+            // of those not yet placed). Weights are taken relative to the largest for range.
+            var eligible = request.Eligible;
+            var logits = new double[eligible.Count];
+            var max = double.NegativeInfinity;
+            for (var k = 0; k < logits.Length; k++)
+            {
+                logits[k] = PerceivedFit.Score(request.Client, eligible[k]) / temperature;
+                max = Math.Max(max, logits[k]);
+            }
+
+            var total = 0.0;
+            var weightOf = new Dictionary<string, double>(eligible.Count, StringComparer.Ordinal);
+            for (var k = 0; k < logits.Length; k++)
+            {
+                var w = Math.Exp(logits[k] - max);
+                weightOf[eligible[k].Id] = w;
+                total += w;
+            }
+
+            var propensities = new double[shown.Count];
+            for (var p = 0; p < shown.Count; p++)
+            {
+                var w = weightOf[shown[p].Id];
+                propensities[p] = Math.Min(1, w / total);
+                total -= w;
+            }
+
+            return propensities;
         });
     }
 
@@ -93,7 +140,7 @@ public sealed class ShortlistPolicy
         }
 
         return Take(request.Eligible, order, request.Size);
-    });
+    }, (request, shown) => [.. Enumerable.Range(0, shown.Count).Select(p => 1.0 / (request.Eligible.Count - p))]);
 
     private static TherapistProfile[] Take(IReadOnlyList<TherapistProfile> eligible, int[] order, int size)
     {

@@ -5,7 +5,8 @@ namespace Matching.Engine.Simulation;
 /// <summary>One therapist on a logged shortlist.</summary>
 /// <param name="TherapistId">Therapist id.</param>
 /// <param name="Position">1-based position as shown, 1 at the top.</param>
-public sealed record SimulatedShortlistItem(string TherapistId, int Position);
+/// <param name="Propensity">The logging policy's probability of this therapist at this position given those above it (<see cref="ShortlistPolicy.Propensities"/>); null when the policy gives none.</param>
+public sealed record SimulatedShortlistItem(string TherapistId, int Position, double? Propensity = null);
 
 /// <summary>A shortlist the service showed a client, with positions, so position bias and the logging policy can be corrected for offline.</summary>
 /// <param name="ShortlistId">Id of the shortlist; deterministic for a seed.</param>

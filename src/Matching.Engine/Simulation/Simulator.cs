@@ -152,14 +152,16 @@ public static class Simulator
             _eligibleTotal += eligible.Count;
             var isRematch = request.Attempt > 0;
             var policyRandom = SimulationRandom.For(options.Seed, Streams.Request, request.Client, request.Attempt);
-            var shown = policy.Select(new ShortlistRequest(client, eligible, options.ShortlistSize, request.At, isRematch, policyRandom));
+            var shortlistRequest = new ShortlistRequest(client, eligible, options.ShortlistSize, request.At, isRematch, policyRandom);
+            var shown = policy.Select(shortlistRequest);
             var indices = Validate(shown);
+            var propensities = policy.Propensities(shortlistRequest, shown);
 
             var id = ShortlistId(request.Client, request.Attempt);
             var items = new SimulatedShortlistItem[indices.Length];
             for (var k = 0; k < indices.Length; k++)
             {
-                items[k] = new SimulatedShortlistItem(therapists[indices[k]].Id, k + 1);
+                items[k] = new SimulatedShortlistItem(therapists[indices[k]].Id, k + 1, propensities?[k]);
             }
 
             _shortlists.Add(new SimulatedShortlist(id, client.ClientId, request.At, policy.Name, items, isRematch));

@@ -23,7 +23,7 @@ public sealed record MlNetModel(byte[] Zip, LambdaMartModel Trees, string Librar
 /// </summary>
 public static class MlNetRanker
 {
-    private const string FeaturesColumn = "Features", LabelColumn = "Label", GroupColumn = "GroupId", ScoreColumn = "Score";
+    private const string FeaturesColumn = "Features", LabelColumn = "Label", GroupColumn = "GroupId", ScoreColumn = "Score", WeightColumn = "Weight";
 
     /// <summary>Trains and exports.</summary>
     /// <param name="fit">Training rows and queries (features as the trees will read them).</param>
@@ -50,7 +50,7 @@ public static class MlNetRanker
         {
             case RankingTrainer.MlNetLightGbm:
             {
-                var estimator = ml.Ranking.Trainers.LightGbm(LightGbmOptions(options));
+                var estimator = ml.Ranking.Trainers.LightGbm(LightGbmOptions(options, fit.Weights is not null));
                 var model = valid is not null && valid.QueryCount > 0 && options.EarlyStoppingRounds > 0
                     ? estimator.Fit(data, ToDataView(ml, valid))
                     : estimator.Fit(data);
@@ -62,7 +62,7 @@ public static class MlNetRanker
 
             case RankingTrainer.MlNetFastTree:
             {
-                var model = ml.Ranking.Trainers.FastTree(FastTreeOptions(options)).Fit(data);
+                var model = ml.Ranking.Trainers.FastTree(FastTreeOptions(options, fit.Weights is not null)).Fit(data);
                 ensemble = model.Model.TrainedTreeEnsemble;
                 transformer = model;
                 library = Library(typeof(FastTreeRankingTrainer));
@@ -163,9 +163,10 @@ public static class MlNetRanker
         return LambdaMartModel.FromImportedTrees(trees, coverRows.FeatureNames, recorded);
     }
 
-    private static LightGbmRankingTrainer.Options LightGbmOptions(MlNetRankingOptions o) => new()
+    private static LightGbmRankingTrainer.Options LightGbmOptions(MlNetRankingOptions o, bool weighted) => new()
     {
         LabelColumnName = LabelColumn,
+        ExampleWeightColumnName = weighted ? WeightColumn : null,
         FeatureColumnName = FeaturesColumn,
         RowGroupColumnName = GroupColumn,
         NumberOfIterations = o.Trees,
@@ -189,9 +190,10 @@ public static class MlNetRanker
         },
     };
 
-    private static FastTreeRankingTrainer.Options FastTreeOptions(MlNetRankingOptions o) => new()
+    private static FastTreeRankingTrainer.Options FastTreeOptions(MlNetRankingOptions o, bool weighted) => new()
     {
         LabelColumnName = LabelColumn,
+        ExampleWeightColumnName = weighted ? WeightColumn : null,
         FeatureColumnName = FeaturesColumn,
         RowGroupColumnName = GroupColumn,
         NumberOfTrees = o.Trees,
@@ -215,7 +217,7 @@ public static class MlNetRanker
         {
             for (var r = data.QueryBoundaries[q]; r < data.QueryBoundaries[q + 1]; r++)
             {
-                rows[r] = new TrainingRow { Label = data.Labels[r], GroupId = (uint)q + 1, Features = data.Features.AsSpan(r * n, n).ToArray() };
+                rows[r] = new TrainingRow { Label = data.Labels[r], GroupId = (uint)q + 1, Features = data.Features.AsSpan(r * n, n).ToArray(), Weight = data.Weights?[r] ?? 1 };
             }
         }
 
@@ -241,6 +243,8 @@ public static class MlNetRanker
         public uint GroupId { get; set; }
 
         public float[] Features { get; set; } = [];
+
+        public float Weight { get; set; } = 1;
     }
 
     private sealed class ProbeRow

@@ -274,4 +274,28 @@ public sealed class TrainingSetTests
     {
         Assert.That(() => TrainingSet.CutoffAt([], 0.8), Throws.ArgumentException);
     }
+
+    [Test]
+    public void Inverse_propensity_weights_are_clipped_and_normalised_to_mean_one_and_off_by_default()
+    {
+        LabeledPair[] pairs =
+        [
+            Pairs.Pair(1, day: 0) with { Propensity = 0.5 },   // 1 / 0.5 = 2
+            Pairs.Pair(2, day: 1) with { Propensity = 0.01 },  // 100, clipped to 10
+            Pairs.Pair(3, day: 2),                             // not logged: 1
+            Pairs.Pair(4, day: 3) with { Propensity = 0.25 },  // 4
+        ];
+
+        var weighted = TrainingSet.Build(pairs, GroupingPolicy.Period, propensityClip: 10);
+        var plain = TrainingSet.Build(pairs, GroupingPolicy.Period);
+
+        var mean = (2 + 10 + 1 + 4) / 4.0;
+        Assert.Multiple(() =>
+        {
+            Assert.That(weighted.Weights, Is.EqualTo(new[] { 2 / mean, 10 / mean, 1 / mean, 4 / mean }).Within(1e-6));
+            Assert.That(plain.Weights, Is.Null);
+            Assert.That(weighted.Features, Is.EqualTo(plain.Features));
+            Assert.That(weighted.Labels, Is.EqualTo(plain.Labels));
+        });
+    }
 }

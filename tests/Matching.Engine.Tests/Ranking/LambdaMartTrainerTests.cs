@@ -143,3 +143,64 @@ public class LambdaMartTrainerTests
         public void Report(IterationMetrics value) => report(value);
     }
 }
+
+/// <summary>Row weights (inverse propensities) in the LambdaRank gradients.</summary>
+public class WeightedLambdaMartTests
+{
+    private static readonly LambdaMartOptions Small = new() { Trees = 20, Leaves = 2, MinLeafRows = 1, MinLeafHessian = 0.001 };
+
+    // Twenty queries say the therapist with x = 0 is better, twenty say x = 1 is: unweighted the
+    // evidence cancels; weighted, the heavier side wins.
+    private static RankingDataset Conflicting(float weightOfFirstKind, float weightOfSecondKind)
+    {
+        var features = new List<float>();
+        var labels = new List<float>();
+        var weights = new List<float>();
+        for (var q = 0; q < 40; q++)
+        {
+            var firstKind = q % 2 == 0;
+            features.AddRange([0f, 1f]);
+            labels.AddRange(firstKind ? [2f, 0f] : [0f, 2f]);
+            var w = firstKind ? weightOfFirstKind : weightOfSecondKind;
+            weights.AddRange([w, w]);
+        }
+
+        return new RankingDataset([.. features], 80, 1, [.. labels], RankingDataset.BoundariesFromGroupSizes(Enumerable.Repeat(2, 40).ToList()), null, [.. weights]);
+    }
+
+    private static double Gap(RankingDataset data)
+    {
+        var model = LambdaMartTrainer.Train(data, null, Small);
+        var probe = new RankingDataset([0f, 1f], 2, 1, [0f, 0f], [0, 2]);
+        var scores = RankingTestData.Scores(model, probe);
+        return scores[0] - scores[1];
+    }
+
+    [Test]
+    public void The_heavier_queries_decide_the_learned_order_and_equal_weights_leave_a_tie()
+    {
+        Assert.Multiple(() =>
+        {
+            Assert.That(Gap(Conflicting(5, 1)), Is.GreaterThan(0.1), "x = 0 first when its queries weigh more");
+            Assert.That(Gap(Conflicting(1, 5)), Is.LessThan(-0.1), "x = 1 first when its queries weigh more");
+            // Not exactly 0: tied scores are ordered by row in the first round's gradients.
+            Assert.That(Gap(Conflicting(1, 1)), Is.EqualTo(0).Within(0.01), "next to no preference when the evidence cancels");
+        });
+    }
+
+    [Test]
+    public void Unit_weights_train_exactly_the_unweighted_model()
+    {
+        var unit = Conflicting(1, 1);
+        var heavierFirst = new RankingDataset(unit.Features, unit.Rows, 1, [.. unit.Labels.Select((l, i) => i % 4 == 0 ? 2f : l)], unit.QueryBoundaries);
+        var weighted = new RankingDataset(heavierFirst.Features, heavierFirst.Rows, 1, heavierFirst.Labels, heavierFirst.QueryBoundaries, null, [.. Enumerable.Repeat(1f, 80)]);
+        var probe = new RankingDataset([0f, 1f], 2, 1, [0f, 0f], [0, 2]);
+
+        Assert.That(RankingTestData.Scores(LambdaMartTrainer.Train(weighted, null, Small), probe),
+            Is.EqualTo(RankingTestData.Scores(LambdaMartTrainer.Train(heavierFirst, null, Small), probe)));
+    }
+
+    [Test]
+    public void Weights_must_be_positive_and_one_per_row() =>
+        Assert.That(() => new RankingDataset([0f, 1f], 2, 1, [0f, 1f], [0, 2], null, [1f, 0f]), Throws.ArgumentException);
+}

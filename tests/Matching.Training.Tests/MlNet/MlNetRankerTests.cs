@@ -65,6 +65,24 @@ public class MlNetRankerTests
         });
     }
 
+    [TestCase(RankingTrainer.MlNetLightGbm)]
+    [TestCase(RankingTrainer.MlNetFastTree)]
+    public void With_inverse_propensity_weights_the_exported_trees_still_score_as_MlNet_does_and_the_weights_change_the_model(RankingTrainer trainer)
+    {
+        var weighted = TrainingSet.Build(_pairs, GroupingPolicy.Cohort, propensityClip: 10);
+        var plain = Dataset(_pairs);
+        Assert.That(weighted.Weights!.Distinct().Count(), Is.GreaterThan(1), "the simulated history logs varied propensities");
+
+        var trained = MlNetRanker.Train(weighted, null, trainer, Small, TrainingPipeline.ProbeRows(), r => r);
+        var unweighted = MlNetRanker.Train(plain, null, trainer, Small, TrainingPipeline.ProbeRows(), r => r);
+
+        var rows = Enumerable.Range(0, weighted.Rows).Where(r => r % 5 == 0).Select(r => weighted.Row(r).ToArray()).ToList();
+        var theirs = MlNetRanker.Scores(trained.Zip, rows);
+        var worst = rows.Select((row, i) => Math.Abs(trained.Trees.Score(row) - theirs[i])).Max();
+        Assert.That(worst, Is.LessThanOrEqualTo(LearnedRankingModel.ReferenceTolerance));
+        Assert.That(rows.Select(r => trained.Trees.Score(r)), Is.Not.EqualTo(rows.Select(r => unweighted.Trees.Score(r))));
+    }
+
     [Test]
     public void A_threshold_moved_by_one_float_is_caught_by_the_threshold_rows()
     {
