@@ -159,8 +159,12 @@ public static class Matcher
     private static (double Propensity, bool Explored) Explore(
         Exploration exploration, Random random, TherapistDirectory directory, IRankingModel model, float[] features, int eligible, int[] slots, double[] scores, Span<int> top)
     {
+        // Drawn first: a match that does not explore (1 − ε of them) needs only to know whether
+        // any row could have been drawn, and stops at the first.
+        var share = exploration.Share;
+        var explores = random.NextDouble() < share;
         var outside = 0;
-        for (var r = 0; r < eligible; r++)
+        for (var r = 0; r < eligible && (explores || outside == 0); r++)
         {
             if (IsExplorable(r, exploration, directory, slots, top))
             {
@@ -173,8 +177,7 @@ public static class Matcher
             return (1, false);
         }
 
-        var share = exploration.Share;
-        if (random.NextDouble() >= share)
+        if (!explores)
         {
             return (1 - share, false);
         }
