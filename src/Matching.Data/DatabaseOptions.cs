@@ -63,7 +63,7 @@ public sealed class DatabaseOptions
     /// inside the commit that crosses 1,000 log pages, and every write queued behind that commit
     /// waits for the copy and the database file's fsync. Writers still checkpoint themselves past
     /// <see cref="WriterCheckpointPages"/> pages, should this ever fall behind.
-    /// <see cref="Timeout.InfiniteTimeSpan"/> turns it off (SQLite's own checkpoint at 1,000 pages).
+    /// Zero turns it off (SQLite's own checkpoint at 1,000 pages).
     /// </summary>
     public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -33,10 +33,6 @@ public sealed class MatchingDatabase : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.GroupCommitMaxBatch, 1, $"{nameof(options)}.{nameof(DatabaseOptions.GroupCommitMaxBatch)}");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.WriterCheckpointPages, 1, $"{nameof(options)}.{nameof(DatabaseOptions.WriterCheckpointPages)}");
-        if (options.CheckpointInterval <= TimeSpan.Zero && options.CheckpointInterval != Timeout.InfiniteTimeSpan)
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), $"{nameof(options)}.{nameof(DatabaseOptions.CheckpointInterval)} must be positive, or infinite to turn it off.");
-        }
 
         Engine = options.Engine;
         switch (options.Engine)
@@ -56,7 +52,7 @@ public sealed class MatchingDatabase : IAsyncDisposable
                     Directory.CreateDirectory(folder);
                 }
 
-                var background = options.CheckpointInterval != Timeout.InfiniteTimeSpan;
+                var background = options.CheckpointInterval > TimeSpan.Zero;
                 DataSource = new SqliteDataSource(builder.ToString(), background ? options.WriterCheckpointPages : null);
                 _sqliteWriter = new SqliteWriter(DataSource, options.GroupCommitMaxBatch, background ? options.CheckpointInterval : null);
                 break;

@@ -311,7 +311,7 @@ public class SqliteWriterTests() : DatabaseTest(DatabaseEngine.Sqlite)
         var db = new MatchingDatabase(new DatabaseOptions
         {
             ConnectionString = $"Data Source={file}",
-            CheckpointInterval = background ? TimeSpan.FromHours(1) : Timeout.InfiniteTimeSpan,
+            CheckpointInterval = background ? TimeSpan.FromHours(1) : TimeSpan.Zero,
         });
         await using (db)
         {
