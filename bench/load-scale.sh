@@ -19,6 +19,10 @@
 #                     or BASELINE_API_DIR
 #   --baseline-rev    a git revision: checked out into a temporary worktree, built, run as
 #                     "baseline", and removed on exit; or BASELINE_REV
+#   BASELINE_ENV / API_ENV  extra settings (space-separated NAME=value) for the baseline or the
+#                     current API, e.g. BASELINE_ENV=Matching__Exploration__Share=0
+#                     with --baseline-dir src/Matching.Api/bin/Release/net10.0 compares one build
+#                     with a setting changed, in the same run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -126,14 +130,14 @@ run_system() {
 # One API on a fresh copy of the seed database: Development for the demo keys, rate limits lifted,
 # demo seeding off (the seed database already holds the history and the model).
 run_api() {
-  local name=$1 dir=$2 describe=$3
+  local name=$1 dir=$2 describe=$3 extra=$4
   cp "$work/seed.db" "$work/$name.db"
   start_server "$dir" Matching.Api.dll "$work/$name.log" \
     ASPNETCORE_ENVIRONMENT=Development \
     "Matching__Database__ConnectionString=Data Source=$work/$name.db" \
     Matching__Demo__Enabled=false \
-    Matching__RateLimit__PermitsPerSecond=1000000 Matching__RateLimit__Burst=1000000
-  run_system "$name" api "$describe"
+    Matching__RateLimit__PermitsPerSecond=1000000 Matching__RateLimit__Burst=1000000 $extra
+  run_system "$name" api "$describe${extra:+ with $extra}"
   stop_server
 }
 
@@ -145,13 +149,13 @@ run_system anchor anchor "bare minimal API (Kestrel, routing, System.Text.Json; 
 stop_server
 
 if [ -n "$baseline_dir" ]; then
-  run_api baseline "$baseline_dir" "Matching.Api ${baseline_rev:-from $baseline_dir}${baseline_rev:+ ($(git -C "$baseline_tree" rev-parse --short HEAD))}"
+  run_api baseline "$baseline_dir" "Matching.Api ${baseline_rev:-from $baseline_dir}${baseline_rev:+ ($(git -C "$baseline_tree" rev-parse --short HEAD))}" "${BASELINE_ENV:-}"
   results+=("$work/baseline.json")
 fi
 
 head=$(git rev-parse --short HEAD)
 git diff --quiet HEAD -- src 2>/dev/null || head="$head + uncommitted changes in src/"
-run_api current src/Matching.Api/bin/Release/net10.0 "Matching.Api at $head"
+run_api current src/Matching.Api/bin/Release/net10.0 "Matching.Api at $head" "${API_ENV:-}"
 results+=("$work/current.json")
 
 harness report --results "${results[@]}" --seed "$work/seed.json" --markdown "$markdown"

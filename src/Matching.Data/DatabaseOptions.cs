@@ -57,24 +57,6 @@ public sealed class DatabaseOptions
     public int GroupCommitMaxBatch { get; set; } = 256;
 
     /// <summary>
-    /// SQLite only: how often a background checkpoint copies the committed write-ahead log into the
-    /// database file, on its own connection beside the writer (PASSIVE: it never waits for, or
-    /// blocks, a reader or the writer). Default 1 s. Without it SQLite's automatic checkpoint runs
-    /// inside the commit that crosses 1,000 log pages, and every write queued behind that commit
-    /// waits for the copy and the database file's fsync. Writers still checkpoint themselves past
-    /// <see cref="WriterCheckpointPages"/> pages, should this ever fall behind.
-    /// Zero turns it off (SQLite's own checkpoint at 1,000 pages).
-    /// </summary>
-    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// SQLite only, with <see cref="CheckpointInterval"/> on: the log size in pages (4 KiB each) at
-    /// which a commit checkpoints itself after all, which bounds the log if the background
-    /// checkpoint cannot keep up. Default 10,000 (about 40 MiB).
-    /// </summary>
-    public int WriterCheckpointPages { get; set; } = 10_000;
-
-    /// <summary>
     /// SQLite only: how long an erasure keeps trying to truncate the write-ahead log while readers
     /// still use it (each try returns at once; they back off from 5 ms to 250 ms). Default 10 s:
     /// longer than any read of the API, shorter than a client's patience. When it runs out the

@@ -32,8 +32,6 @@ public sealed class MatchingDatabase : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.GroupCommitMaxBatch, 1, $"{nameof(options)}.{nameof(DatabaseOptions.GroupCommitMaxBatch)}");
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.WriterCheckpointPages, 1, $"{nameof(options)}.{nameof(DatabaseOptions.WriterCheckpointPages)}");
-
         Engine = options.Engine;
         switch (options.Engine)
         {
@@ -52,9 +50,8 @@ public sealed class MatchingDatabase : IAsyncDisposable
                     Directory.CreateDirectory(folder);
                 }
 
-                var background = options.CheckpointInterval > TimeSpan.Zero;
-                DataSource = new SqliteDataSource(builder.ToString(), background ? options.WriterCheckpointPages : null);
-                _sqliteWriter = new SqliteWriter(DataSource, options.GroupCommitMaxBatch, background ? options.CheckpointInterval : null);
+                DataSource = new SqliteDataSource(builder.ToString());
+                _sqliteWriter = new SqliteWriter(DataSource, options.GroupCommitMaxBatch);
                 break;
             case DatabaseEngine.SqlServer:
                 if (string.IsNullOrWhiteSpace(options.ConnectionString))
@@ -113,12 +110,6 @@ public sealed class MatchingDatabase : IAsyncDisposable
 
     /// <summary>Units of <see cref="InTransactionAsync"/> whose writes were committed (a unit that failed is not counted).</summary>
     public long WriteUnits => _sqliteWriter?.Units ?? Interlocked.Read(ref _sqlServerTransactions);
-
-    /// <summary>
-    /// SQLite only: background checkpoints run since this instance was created, one after each
-    /// <see cref="DatabaseOptions.CheckpointInterval"/> with commits; 0 on SQL Server or when off.
-    /// </summary>
-    public long BackgroundCheckpoints => _sqliteWriter?.Checkpoints ?? 0;
 
     /// <summary>Picks the engine's variant of a statement where the dialects differ.</summary>
     public string Sql(string sqlite, string sqlServer) => Engine == DatabaseEngine.Sqlite ? sqlite : sqlServer;

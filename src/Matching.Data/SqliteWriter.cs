@@ -7,9 +7,7 @@ namespace Matching.Data;
 /// The one writer of this process for a SQLite file: group commit. Write units queue here; a
 /// single loop takes every unit waiting (up to a cap), runs each in its own savepoint of one
 /// transaction and commits once, so a burst of writers shares one fsync instead of queuing one
-/// each. A caller hears the outcome only after the commit returned. When a checkpoint interval is
-/// given, a second loop copies the committed log into the database file on its own connection
-/// (a PASSIVE checkpoint) after commits, so that a commit does not do that copy itself.
+/// each. A caller hears the outcome only after the commit returned.
 /// </summary>
 internal sealed class SqliteWriter : IAsyncDisposable
 {
@@ -20,24 +18,16 @@ internal sealed class SqliteWriter : IAsyncDisposable
     private readonly int _maxBatch;
     private readonly Channel<WriteUnit> _queue = Channel.CreateUnbounded<WriteUnit>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _loop;
-    private readonly CancellationTokenSource _stopCheckpoints = new();
-    private readonly Task _checkpointLoop;
     private long _batches;
     private long _units;
-    private long _checkpoints;
-    private int _disposed;
 
-    public SqliteWriter(DbDataSource dataSource, int maxBatch, TimeSpan? checkpointInterval = null)
+    public SqliteWriter(DbDataSource dataSource, int maxBatch)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         _dataSource = dataSource;
         _maxBatch = maxBatch;
         _loop = Task.Run(WriteLoopAsync);
-        _checkpointLoop = checkpointInterval is { } every ? Task.Run(() => CheckpointLoopAsync(every, _stopCheckpoints.Token)) : Task.CompletedTask;
     }
-
-    /// <summary>Background checkpoints run, one after each interval with commits, while the file is in WAL mode.</summary>
-    public long Checkpoints => Interlocked.Read(ref _checkpoints);
 
     /// <summary>Transactions committed that carried at least one unit.</summary>
     public long Batches => Interlocked.Read(ref _batches);
@@ -70,56 +60,6 @@ internal sealed class SqliteWriter : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _loop;
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
-        {
-            await _stopCheckpoints.CancelAsync();
-            await _checkpointLoop;
-            _stopCheckpoints.Dispose();
-        }
-    }
-
-    // After each interval in which something was committed: one PASSIVE checkpoint, which copies
-    // what no reader still needs from the log into the database file and fsyncs it, without
-    // taking the write lock, so commits go on meanwhile. A failure (the file briefly locked by
-    // another process's checkpoint) is tried again at the next tick.
-    private async Task CheckpointLoopAsync(TimeSpan every, CancellationToken stop)
-    {
-        using var timer = new PeriodicTimer(every);
-        var seen = Batches;
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stop))
-            {
-                var batches = Batches;
-                if (batches == seen)
-                {
-                    continue;
-                }
-
-                try
-                {
-                    await using var connection = await _dataSource.OpenConnectionAsync(stop);
-                    await using var command = connection.CreateCommand();
-                    command.CommandText = "PRAGMA wal_checkpoint(PASSIVE)";
-                    await using var result = await command.ExecuteReaderAsync(stop);
-                    // One row: busy, frames in the log, frames checkpointed (-1 when not in WAL mode).
-                    if (await result.ReadAsync(stop) && result.GetInt64(1) >= 0)
-                    {
-                        Interlocked.Increment(ref _checkpoints);
-                    }
-
-                    seen = batches;
-                }
-                catch (DbException)
-                {
-                    // Left for the next tick; commits checkpoint themselves past the backstop.
-                }
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // Disposed.
-        }
     }
 
     private async Task WriteLoopAsync()

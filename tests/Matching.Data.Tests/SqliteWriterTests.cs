@@ -300,59 +300,6 @@ public class SqliteWriterTests() : DatabaseTest(DatabaseEngine.Sqlite)
         Assert.That(await Task.WhenAll(writes), Is.All.EqualTo(1));
     }
 
-    // The log is copied into the database file by the background checkpoint, not by a commit.
-    // Each case runs on a file of its own: the fixture's database has its own checkpoint loop,
-    // which would copy this log too.
-    [TestCase(false, TestName = "Without the background checkpoint a commit copies the log into the file itself")]
-    [TestCase(true, TestName = "With the background checkpoint no commit copies the log, and the loop does soon after")]
-    public async Task The_log_is_copied_by_the_background_checkpoint_not_by_commits(bool background)
-    {
-        var file = Path.Combine(Folder, "log.db");
-        var db = new MatchingDatabase(new DatabaseOptions
-        {
-            ConnectionString = $"Data Source={file}",
-            CheckpointInterval = background ? TimeSpan.FromHours(1) : TimeSpan.Zero,
-        });
-        await using (db)
-        {
-            await db.RunAsync((c, ct) => c.ExecuteAsync(new CommandDefinition("PRAGMA journal_mode=WAL", cancellationToken: ct)), default);
-            await db.InTransactionAsync((c, tx, ct) => c.ExecuteAsync(new CommandDefinition(
-                "CREATE TABLE probe (id INTEGER NOT NULL PRIMARY KEY, tag TEXT NULL)", transaction: tx, cancellationToken: ct)), default);
-
-            // 300 commits of ten pages each: three times SQLite's automatic checkpoint at 1,000 pages.
-            var tag = new string('x', 40_000);
-            for (var i = 1; i <= 300; i++)
-            {
-                await InsertAsync(db, i, tag);
-            }
-
-            var pages = new FileInfo(file).Length / 4096;
-            if (!background)
-            {
-                Assert.That(pages, Is.GreaterThan(1_000), "a commit past 1,000 log pages checkpointed");
-                return;
-            }
-
-            Assert.That(pages, Is.LessThan(100), "no commit copied the log into the file");
-            Assert.That(new FileInfo(file + "-wal").Length / 4096, Is.GreaterThan(2_900), "the log holds every commit");
-        }
-
-        // The same file with the loop every 50 ms: it copies the log after the next commit.
-        var looping = new MatchingDatabase(new DatabaseOptions { ConnectionString = $"Data Source={file}", CheckpointInterval = TimeSpan.FromMilliseconds(50) });
-        await using (looping)
-        {
-            await InsertAsync(looping, 301, "after");
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (looping.BackgroundCheckpoints == 0 && waited.Elapsed < TimeSpan.FromSeconds(20))
-            {
-                await Task.Delay(20);
-            }
-
-            Assert.That(looping.BackgroundCheckpoints, Is.GreaterThanOrEqualTo(1));
-            Assert.That(new FileInfo(file).Length / 4096, Is.GreaterThan(2_900), "the checkpoint copied the log into the file");
-        }
-    }
-
     private static Task<int> InsertAsync(MatchingDatabase db, int id, string? tag, List<DbTransaction>? transactions = null) =>
         db.InTransactionAsync((c, tx, ct) =>
         {
