@@ -37,6 +37,9 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
     /// <summary>Name of a policy with the exploration bonus for under-observed therapists.</summary>
     public static string ExploringName(string policy) => policy + " + exposure";
 
+    // A partial oracle with and without prices: which knowledge the priced capacity replay needs (issue 12's diagnosis).
+    private static EvaluatedPolicy[] Diagnostic(EvaluatedPolicy oracle) => [oracle, oracle with { Name = PricedName(oracle.Name), Priced = true }];
+
     /// <summary>Runs the evaluation; <paramref name="progress"/> hears each stage.</summary>
     /// <param name="settings">Training settings shared by every trainer.</param>
     /// <param name="truth">The simulator's truth, or null.</param>
@@ -131,7 +134,8 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
             truthMetrics = Evaluation.AgainstTruth(clients, directory, tracks, truth,
                 [.. policies, TrainingPipeline.Baseline with { Name = PricedName(TrainingPipeline.Baseline.Name), Priced = true },
                  EvaluatedPolicy.RankableOracle, EvaluatedPolicy.RankableOracle with { Name = PricedName(EvaluatedPolicy.RankableOracle.Name), Priced = true },
-                 EvaluatedPolicy.CapacityOracle, EvaluatedPolicy.Oracle],
+                 EvaluatedPolicy.CapacityOracle, EvaluatedPolicy.Oracle,
+                 .. Diagnostic(EvaluatedPolicy.TherapistOracle), .. Diagnostic(EvaluatedPolicy.FitOracle), .. Diagnostic(EvaluatedPolicy.TrackFitOracle)],
                 Evaluation.DefaultCandidates, settings.EvaluationSeed, replay);
 
             // New therapists: every tenth listing (by id) replayed without its track record, as if it

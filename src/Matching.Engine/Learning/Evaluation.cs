@@ -40,6 +40,19 @@ public sealed record EvaluatedPolicy(string Name, IRankingModel? Model, Referenc
 
     /// <summary>Ordered by therapist effect plus fit, what any ranker could at best capture (no dyad chemistry).</summary>
     public static EvaluatedPolicy RankableOracle { get; } = new("oracle (therapist + fit)", null, ReferencePolicy.RankableOracle);
+
+    /// <summary>Ordered by the true therapist effect alone: what knowing therapists perfectly and fit not at all is worth.</summary>
+    public static EvaluatedPolicy TherapistOracle { get; } = new("oracle (therapist only)", null, ReferencePolicy.TherapistOracle);
+
+    /// <summary>Ordered by the true fit alone: what knowing fit perfectly and therapists not at all is worth.</summary>
+    public static EvaluatedPolicy FitOracle { get; } = new("oracle (fit only)", null, ReferencePolicy.FitOracle);
+
+    /// <summary>
+    /// Ordered by the true fit plus the therapist effect as the track record shows it (its best
+    /// linear estimate from the shrunken track alliance): what a model knowing fit perfectly could
+    /// reach with the track records the service has.
+    /// </summary>
+    public static EvaluatedPolicy TrackFitOracle { get; } = new("oracle (fit + track record)", null, ReferencePolicy.TrackFitOracle);
 }
 
 /// <summary>
@@ -100,6 +113,12 @@ public enum ReferencePolicy
     RankableOracle,
     /// <summary>Therapist effect plus fit, assigned under capacity by the best weekly b-matching.</summary>
     CapacityOracle,
+    /// <summary>Therapist effect alone.</summary>
+    TherapistOracle,
+    /// <summary>Fit alone.</summary>
+    FitOracle,
+    /// <summary>Fit plus the track record's linear estimate of the therapist effect.</summary>
+    TrackFitOracle,
 }
 
 /// <summary>A difference from a reference policy over the same clients, with its 95% interval.</summary>
@@ -247,6 +266,7 @@ public static class Evaluation
         // The prior the service would have served with at that moment: measured on every stored rating.
         var prior = AlliancePrior.Of(tracks.Values);
         var tIndex = known.Select(t => truth.IndexOfTherapist(t.Id)).ToArray();
+        var trackLine = TrackLine(track, prior, tIndex, truth);
         var acc = policies.Select(_ => new Accumulator()).ToArray();
         var n = PairFeatures.Count;
 
@@ -286,7 +306,7 @@ public static class Evaluation
 
             for (var p = 0; p < policies.Count; p++)
             {
-                var scores = Scores(policies[p], ci, sample, tIndex, features, truth, rng);
+                var scores = Scores(policies[p], ci, sample, tIndex, features, truth, rng, trackLine);
                 var order = Enumerable.Range(0, sample.Length).OrderByDescending(i => scores[i]).ThenBy(i => known[sample[i]].Id, StringComparer.Ordinal).ToArray();
                 acc[p].AddRanking(order.Select(i => truthValues[i]).ToArray());
             }
@@ -356,7 +376,7 @@ public static class Evaluation
                     if (!windowScores[p].TryGetValue(client.ClientId, out var scores))
                     {
                         var ci = truth.IndexOfClient(client.ClientId);
-                        windowScores[p][client.ClientId] = scores = Scores(policies[p], ci, eligible, tIndex, features, truth, SimulationRandom.For(seed, 0xB1D, ci));
+                        windowScores[p][client.ClientId] = scores = Scores(policies[p], ci, eligible, tIndex, features, truth, SimulationRandom.For(seed, 0xB1D, ci), trackLine);
                         AddBonus(policies[p], eligible, scores);
                     }
 
@@ -414,7 +434,7 @@ public static class Evaluation
                     PairFeatures.Compute(client, new Candidate(known[open[s]], left[s], replayTrack[open[s]]), prior, features.AsSpan(s * n, n));
                 }
 
-                var scores = Scores(policies[p], ci, open.ToArray(), tIndex, features, truth, rng);
+                var scores = Scores(policies[p], ci, open.ToArray(), tIndex, features, truth, rng, trackLine);
                 AddBonus(policies[p], open, scores);
                 if (prices[p] is { } price)
                 {
@@ -612,7 +632,40 @@ public static class Evaluation
         return new Difference(mean, mean - half, mean + half, diffs.Count);
     }
 
-    private static double[] Scores(EvaluatedPolicy policy, int client, int[] sample, int[] tIndex, float[] features, AllianceTruth truth, SimulationRandom rng)
+    /// <summary>
+    /// The least-squares line of the true general therapist effect on the shrunken track alliance
+    /// over the therapists with a record (intercept, slope); (0, 0) with fewer than two.
+    /// </summary>
+    private static (double Intercept, double Slope) TrackLine(TrackRecord[] track, AlliancePrior prior, int[] tIndex, AllianceTruth truth)
+    {
+        double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (var j = 0; j < track.Length; j++)
+        {
+            if (track[j].Ratings == 0)
+            {
+                continue;
+            }
+
+            var x = (double)(float)prior.Shrink(track[j].Ratings, track[j].MeanAlliance);
+            var y = truth.TherapistMainEffect(tIndex[j]);
+            n++;
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+        }
+
+        var variance = (sxx * n) - (sx * sx);
+        if (n < 2 || variance <= 0)
+        {
+            return (0, 0);
+        }
+
+        var slope = ((sxy * n) - (sx * sy)) / variance;
+        return ((sy - (slope * sx)) / n, slope);
+    }
+
+    private static double[] Scores(EvaluatedPolicy policy, int client, int[] sample, int[] tIndex, float[] features, AllianceTruth truth, SimulationRandom rng, (double Intercept, double Slope) trackLine)
     {
         var scores = new double[sample.Length];
         switch (policy.Reference)
@@ -636,6 +689,28 @@ public static class Evaluation
                 for (var s = 0; s < sample.Length; s++)
                 {
                     scores[s] = truth.Rankable(client, tIndex[sample[s]]);
+                }
+
+                break;
+            case ReferencePolicy.TherapistOracle:
+                for (var s = 0; s < sample.Length; s++)
+                {
+                    scores[s] = truth.TherapistEffect(client, tIndex[sample[s]]);
+                }
+
+                break;
+            case ReferencePolicy.FitOracle:
+                for (var s = 0; s < sample.Length; s++)
+                {
+                    scores[s] = truth.Fit(client, tIndex[sample[s]]);
+                }
+
+                break;
+            case ReferencePolicy.TrackFitOracle:
+                for (var s = 0; s < sample.Length; s++)
+                {
+                    var trackAlliance = features[(s * PairFeatures.Count) + PairFeatures.Index.TrackAlliance];
+                    scores[s] = trackLine.Intercept + (trackLine.Slope * trackAlliance) + truth.Fit(client, tIndex[sample[s]]);
                 }
 
                 break;

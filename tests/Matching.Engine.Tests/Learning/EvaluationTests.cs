@@ -86,6 +86,78 @@ public sealed class EvaluationTests
     }
 
     [Test]
+    public void The_partial_oracles_each_know_less_than_the_rankable_oracle()
+    {
+        EvaluatedPolicy[] partial = [EvaluatedPolicy.RankableOracle, EvaluatedPolicy.TherapistOracle, EvaluatedPolicy.FitOracle, EvaluatedPolicy.TrackFitOracle, EvaluatedPolicy.Random];
+        var byName = Evaluation.AgainstTruth(_arrivals, _world.Therapists, new Dictionary<string, TrackRecord>(), _world.Truth, partial).ToDictionary(m => m.Policy);
+        var rankable = byName[EvaluatedPolicy.RankableOracle.Name];
+
+        Assert.Multiple(() =>
+        {
+            foreach (var p in new[] { EvaluatedPolicy.TherapistOracle, EvaluatedPolicy.FitOracle })
+            {
+                Assert.That(byName[p.Name].Top1, Is.LessThan(rankable.Top1), p.Name);
+                Assert.That(byName[p.Name].Top1, Is.GreaterThan(byName[EvaluatedPolicy.Random.Name].Top1), p.Name);
+            }
+
+            // No track records: the track record says nothing, so it ranks by fit alone.
+            Assert.That(byName[EvaluatedPolicy.TrackFitOracle.Name].Top1, Is.EqualTo(byName[EvaluatedPolicy.FitOracle.Name].Top1));
+        });
+    }
+
+    [Test]
+    public void The_track_record_oracle_gains_on_fit_alone_as_far_as_the_records_show_the_therapists()
+    {
+        // Records that show each therapist's general effect exactly (a straight line of it, with many ratings).
+        var tracks = _world.Therapists.ToDictionary(
+            t => t.Id,
+            t => new TrackRecord(10_000, 0.8 + (0.1 * _world.Truth.TherapistMainEffect(_world.Truth.IndexOfTherapist(t.Id))), new Dictionary<Goal, (int, double)>()));
+        EvaluatedPolicy[] partial = [EvaluatedPolicy.FitOracle, EvaluatedPolicy.TrackFitOracle, EvaluatedPolicy.RankableOracle];
+        var byName = Evaluation.AgainstTruth(_arrivals, _world.Therapists, tracks, _world.Truth, partial).ToDictionary(m => m.Policy);
+
+        Assert.That(byName[EvaluatedPolicy.TrackFitOracle.Name].Top1, Is.GreaterThan(byName[EvaluatedPolicy.FitOracle.Name].Top1));
+        Assert.That(byName[EvaluatedPolicy.TrackFitOracle.Name].Top1, Is.LessThanOrEqualTo(byName[EvaluatedPolicy.RankableOracle.Name].Top1 + 0.02),
+            "the general effect is most of the therapist effect; the per-goal part is unknown to it");
+    }
+
+    [Test]
+    public void Fit_only_holds_every_track_record_feature_at_the_prior_and_nothing_else()
+    {
+        var prior = new AlliancePrior(0.8, 500);
+        var seen = new RecordingModel();
+        var row = Enumerable.Range(0, PairFeatures.Count).Select(f => 0.01f * (f + 1)).ToArray();
+
+        new FitOnlyModel(seen, prior).Score(row, 1, new double[1]);
+
+        var expected = (float[])row.Clone();
+        expected[PairFeatures.Index.TrackAlliance] = 0.8f;
+        expected[PairFeatures.Index.TrackVolume] = 0f;
+        expected[PairFeatures.Index.TrackGoalAlliance] = 0.8f;
+        Assert.That(seen.Features, Is.EqualTo(expected));
+        Assert.That(
+            PairFeatures.Schema.Select((f, i) => (f, i)).Where(x => x.f.Group == FeatureGroup.TrackRecord).Select(x => x.i),
+            Is.EquivalentTo(new[] { PairFeatures.Index.TrackAlliance, PairFeatures.Index.TrackVolume, PairFeatures.Index.TrackGoalAlliance }),
+            "every track-record feature of the schema is held");
+    }
+
+    private sealed class RecordingModel : IRankingModel
+    {
+        public float[] Features { get; private set; } = [];
+
+        public string Version => "recording";
+
+        public string FeatureSchemaVersion => PairFeatures.SchemaVersion;
+
+        public void Score(ReadOnlySpan<float> features, int rows, Span<double> scores) => Features = features.ToArray();
+
+        public void Contributions(ReadOnlySpan<float> row, Span<double> contributions)
+        {
+        }
+
+        public double ContributionScale(FeatureGroup group) => 1;
+    }
+
+    [Test]
     public void Random_picks_the_mean_of_the_eligible_therapists()
     {
         // Each evaluated client's candidates are a random sample of the eligible, so random's first
