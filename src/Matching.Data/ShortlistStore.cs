@@ -112,8 +112,8 @@ public sealed class ShortlistStore(MatchingDatabase db)
                     p[6].Value = i.BondFit;
                     p[7].Value = JsonSerializer.Serialize(i.Reasons, DomainJson.Options);
                     p[8].Value = FeatureText.Format(i.Features);
-                    p[9].Value = i.Propensity is { } propensity ? propensity : DBNull.Value;
-                    p[10].Value = i.Explored;
+                    p[9].Value = i.Propensity switch { null => DBNull.Value, 1.0 => BoxedOne, { } propensity => propensity };
+                    p[10].Value = i.Explored ? BoxedTrue : BoxedFalse;
                     await item.ExecuteNonQueryAsync(token);
                 }
             }
@@ -121,6 +121,9 @@ public sealed class ShortlistStore(MatchingDatabase db)
             return 0;
         }, ct);
     }
+
+    // Nearly every item is at propensity 1 and not explored: one box each instead of two per item.
+    private static readonly object BoxedOne = 1.0, BoxedTrue = true, BoxedFalse = false;
 
     private static DbCommand Command(DbConnection connection, DbTransaction transaction, string sql, params (string Name, DbType Type)[] parameters)
     {
