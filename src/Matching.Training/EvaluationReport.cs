@@ -180,8 +180,8 @@ public sealed record EvaluationReport(
 
             md.AppendLine().AppendLine("![top-1 gain](top1-gain.svg) ![true NDCG](true-ndcg.svg) ![capacity](capacity.svg)");
             md.AppendLine().AppendLine("### With capacity").AppendLine();
-            md.AppendLine("Gain over random as a share of the capacity-aware oracle's (each week's clients assigned together by a maximum-weight b-matching on therapist + fit); differences from the baseline per client placed by both, with 95% intervals; places used over the replayed weeks; the most loaded therapist-week as a share of its capacity.").AppendLine();
-            md.AppendLine("| policy | with capacity | share of the oracle's gain | vs baseline (SD) | implied dropout | vs baseline (points) | placed | places used | most loaded |").AppendLine("|---|---|---|---|---|---|---|---|---|");
+            md.AppendLine("Gain over random as a share of the capacity-aware oracle's (each week's clients assigned together by a maximum-weight b-matching on therapist + fit); differences from the baseline per client placed by both, with 95% intervals; places used over the replayed weeks; the most loaded therapist-week as a share of its capacity; each therapist's load (places used over places offered in the replayed weeks) at the 10th, 50th and 90th percentile.").AppendLine();
+            md.AppendLine("| policy | with capacity | share of the oracle's gain | vs baseline (SD) | implied dropout | vs baseline (points) | placed | places used | most loaded | therapists' load p10 / p50 / p90 |").AppendLine("|---|---|---|---|---|---|---|---|---|---|");
             var random = Truth.Single(t => t.Policy == EvaluatedPolicy.Random.Name).Assigned;
             var oracle = Truth.FirstOrDefault(t => t.Policy == EvaluatedPolicy.CapacityOracle.Name)?.Assigned;
             foreach (var t in Truth)
@@ -189,7 +189,8 @@ public sealed record EvaluationReport(
                 var share = oracle is { } o && o > random ? ((t.Assigned - random) / (o - random)).ToString("P1", CultureInfo.InvariantCulture) : "";
                 var a = t.AssignedVsBaseline is { } x ? $"{x.Estimate:+0.000;-0.000;0.000} [{x.Low:+0.000;-0.000;0.000}, {x.High:+0.000;-0.000;0.000}]" : "";
                 var d = t.DropoutVsBaseline is { } y ? $"{y.Estimate * 100:+0.00;-0.00;0.00} [{y.Low * 100:+0.00;-0.00;0.00}, {y.High * 100:+0.00;-0.00;0.00}]" : "";
-                md.AppendLine(CultureInfo.InvariantCulture, $"| {t.Policy} | {F(t.Assigned)} | {share} | {a} | {t.AssignedDropout:P2} | {d} | {t.AssignedClients} of {t.ReplayedClients} | {t.CapacityUsed:P1} | {t.MostLoaded:0.00} |");
+                var load = t.TherapistLoad is { } l ? string.Create(CultureInfo.InvariantCulture, $"{l.P10:0.00} / {l.P50:0.00} / {l.P90:0.00}") : "";
+                md.AppendLine(CultureInfo.InvariantCulture, $"| {t.Policy} | {F(t.Assigned)} | {share} | {a} | {t.AssignedDropout:P2} | {d} | {t.AssignedClients} of {t.ReplayedClients} | {t.CapacityUsed:P1} | {t.MostLoaded:0.00} | {load} |");
             }
 
             md.AppendLine().AppendLine("![capacity gain](capacity-gain.svg) ![places used](capacity-used.svg)");

@@ -37,6 +37,9 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
     /// <summary>Name of a policy with the exploration bonus for under-observed therapists.</summary>
     public static string ExploringName(string policy) => policy + " + exposure";
 
+    /// <summary>Name of a policy with the served exploration slot.</summary>
+    public static string SlotName(string policy) => policy + " + exploration slot";
+
     // A partial oracle with and without prices: which knowledge the priced capacity replay needs (issue 12's diagnosis).
     private static EvaluatedPolicy[] Diagnostic(EvaluatedPolicy oracle) => [oracle, oracle with { Name = PricedName(oracle.Name), Priced = true }];
 
@@ -147,6 +150,7 @@ public sealed class Evaluator(TherapistStore therapists, ShortlistStore shortlis
                 newTherapists = Evaluation.AgainstTruth(clients, directory, tracks, truth,
                     [TrainingPipeline.Baseline, learned, learned with { Name = PricedName(learned.Name), Priced = true },
                      learned with { Name = ExploringName(PricedName(learned.Name)), Priced = true, ExplorationBonus = settings.ExplorationBonus },
+                     learned with { Name = SlotName(PricedName(learned.Name)), Priced = true, ExplorationSlot = Exploration.DefaultShare },
                      ipsPolicy, ipsPolicy with { Name = PricedName(ipsName), Priced = true },
                      EvaluatedPolicy.Random, EvaluatedPolicy.CapacityOracle],
                     Evaluation.DefaultCandidates, settings.EvaluationSeed, replay with { NewTherapists = newcomers });

@@ -12,7 +12,7 @@ public sealed class ExplorationOptions
     /// <see cref="Exploration.MaxShare"/>. Default 0.05: one match in twenty gives up its tenth
     /// (lowest) position, about 0.5% of the shortlist positions served.
     /// </summary>
-    public double Share { get; set; } = 0.05;
+    public double Share { get; set; } = Exploration.DefaultShare;
 
     /// <summary>A therapist with fewer alliance ratings than this is under-observed. Default 10.</summary>
     public int UnderObservedRatings { get; set; } = Exploration.DefaultUnderObservedRatings;

@@ -119,11 +119,12 @@ internal static class EvaluateCommand
         if (report.Truth is { } truth)
         {
             var table = new Table().Title("Against the true alliance (10 candidates per client)")
-                .AddColumns("policy", "NDCG@10", "top-1", "top-5", "with capacity", "dropout", "dropout vs baseline (95%)", "places used", "most loaded");
+                .AddColumns("policy", "NDCG@10", "top-1", "top-5", "with capacity", "dropout", "dropout vs baseline (95%)", "places used", "most loaded", "load p10/p50/p90");
             foreach (var t in truth)
             {
                 var vs = t.DropoutVsBaseline is { } d ? Markup.Escape($"{d.Estimate * 100:+0.00;-0.00;0.00} [{d.Low * 100:+0.00;-0.00;0.00}, {d.High * 100:+0.00;-0.00;0.00}] pt") : "";
-                table.AddRow(Markup.Escape(t.Policy), $"{t.Ndcg10:0.000}", $"{t.Top1:0.000}", $"{t.Top5:0.000}", $"{t.Assigned:0.000}", $"{t.AssignedDropout:P2}", vs, $"{t.CapacityUsed:P1}", $"{t.MostLoaded:0.00}");
+                table.AddRow(Markup.Escape(t.Policy), $"{t.Ndcg10:0.000}", $"{t.Top1:0.000}", $"{t.Top5:0.000}", $"{t.Assigned:0.000}", $"{t.AssignedDropout:P2}", vs, $"{t.CapacityUsed:P1}", $"{t.MostLoaded:0.00}",
+                    t.TherapistLoad is { } l ? $"{l.P10:0.00}/{l.P50:0.00}/{l.P90:0.00}" : "");
             }
 
             console.Write(table);

@@ -26,6 +26,15 @@ public sealed record EvaluatedPolicy(string Name, IRankingModel? Model, Referenc
     public double ExplorationBonus { get; init; }
 
     /// <summary>
+    /// The served exploration slot's share ε (<see cref="Exploration"/>): in the capacity replay's
+    /// exposure, the tenth position counts 1 − ε for the ranked therapist and ε / n for each of
+    /// the n under-observed eligible therapists outside the top ten (its expected exposure). The
+    /// replay's client takes the top-ranked therapist with a place, which the slot never changes,
+    /// so the slot moves exposure only. 0 = none.
+    /// </summary>
+    public double ExplorationSlot { get; init; }
+
+    /// <summary>
     /// The best assignment of each week's clients to therapists under weekly capacity, knowing
     /// therapist effect and fit (a maximum-weight b-matching, <see cref="CapacityAssignment"/>);
     /// per client it ranks as <see cref="RankableOracle"/>.
@@ -146,6 +155,10 @@ public sealed record ObservedMetrics(string Policy, double Ndcg1, double Ndcg5, 
 /// <param name="AssignedClients">Replayed clients who found a therapist with a place left.</param>
 /// <param name="CapacityUsed">Share of the weekly places of the replayed weeks that the assignments used.</param>
 /// <param name="MostLoaded">Highest load of a therapist in a week as a share of its capacity (never above 1).</param>
+/// <param name="TherapistLoad">
+/// Per-therapist load over the replay: each therapist's places used as a share of the places it
+/// offered in the replayed weeks, at the 10th, 50th and 90th percentile of the therapists offering any.
+/// </param>
 /// <param name="AssignedVsBaseline">True alliance with capacity minus the baseline's, per client placed by both, when a baseline was named.</param>
 /// <param name="DropoutVsBaseline">Implied dropout with capacity minus the baseline's, per client placed by both, when a baseline was named.</param>
 /// <param name="NewTherapistExposure">
@@ -167,7 +180,14 @@ public sealed record TruthMetrics(
     double MostLoaded = 0,
     Difference? AssignedVsBaseline = null,
     Difference? DropoutVsBaseline = null,
-    double? NewTherapistExposure = null);
+    double? NewTherapistExposure = null,
+    LoadPercentiles? TherapistLoad = null);
+
+/// <summary>Percentiles of a per-therapist share.</summary>
+/// <param name="P10">10th percentile.</param>
+/// <param name="P50">Median.</param>
+/// <param name="P90">90th percentile.</param>
+public sealed record LoadPercentiles(double P10, double P50, double P90);
 
 /// <summary>How the capacity replay of <see cref="Evaluation.AgainstTruth"/> runs.</summary>
 public sealed record CapacityReplay
@@ -460,7 +480,8 @@ public static class Evaluation
                 outcomes[p][o] = Place(client, ci, chosen);
                 if (replay.NewTherapists.Count > 0 && at < exposureUntil)
                 {
-                    exposure[p].Add(open, scores, j => isNew[j], j => truth.Rankable(ci, tIndex[j]));
+                    exposure[p].Add(open, scores, j => isNew[j], j => truth.Rankable(ci, tIndex[j]),
+                        policies[p].ExplorationSlot, j => replayTrack[j].Ratings < Exploration.DefaultUnderObservedRatings);
                 }
             }
         }
@@ -525,6 +546,7 @@ public static class Evaluation
             {
                 CapacityUsed = places > 0 ? used / places : 0,
                 MostLoaded = mostLoaded,
+                TherapistLoad = Load(taken[p], weekly, weeks),
                 NewTherapistExposure = replay.NewTherapists.Count > 0 && policies[p].Reference != ReferencePolicy.CapacityOracle ? exposure[p].Ratio() : null,
             };
             if (baseline >= 0)
@@ -560,6 +582,25 @@ public static class Evaluation
         }
     }
 
+    // Each therapist's places used over the replay as a share of the places it offered, in percentiles.
+    private static LoadPercentiles? Load(Dictionary<(int, DateTimeOffset), int> taken, int[] weekly, int weeks)
+    {
+        var used = new int[weekly.Length];
+        foreach (var ((j, _), n) in taken)
+        {
+            used[j] += n;
+        }
+
+        var loads = Enumerable.Range(0, weekly.Length).Where(j => weekly[j] > 0).Select(j => used[j] / (double)(weekly[j] * weeks)).Order().ToArray();
+        if (loads.Length == 0 || weeks == 0)
+        {
+            return null;
+        }
+
+        double At(double q) => loads[(int)Math.Round(q * (loads.Length - 1))];
+        return new LoadPercentiles(At(0.1), At(0.5), At(0.9));
+    }
+
     /// <summary>Added to every therapist + fit value in the capacity-aware oracle so that it places every client it can.</summary>
     private const double CapacityOracleShift = 1000;
 
@@ -573,14 +614,28 @@ public static class Evaluation
         private readonly double[] _new = new double[Bins], _old = new double[Bins];
         private readonly int[] _newPairs = new int[Bins], _oldPairs = new int[Bins];
 
-        public void Add(List<int> open, double[] scores, Func<int, bool> isNew, Func<int, double> rankable)
+        // With an exploration slot of share ε, the last shown position is expected exposure split
+        // between its ranked therapist (1 − ε) and the under-observed ones below the top ten (ε / n
+        // each), as the served slot draws it.
+        public void Add(List<int> open, double[] scores, Func<int, bool> isNew, Func<int, double> rankable, double slot, Func<int, bool> underObserved)
         {
             var order = Enumerable.Range(0, open.Count).OrderByDescending(s => scores[s]).ToArray();
+            var last = 1.0 / Math.Log2(Shown + 1);
+            var drawable = slot > 0 ? order.Skip(Shown).Count(s => underObserved(open[s])) : 0;
             for (var pos = 0; pos < order.Length; pos++)
             {
                 var j = open[order[pos]];
                 var bin = Math.Clamp((int)Math.Floor((rankable(j) + 2.0) / 0.1), 0, Bins - 1);
                 var weight = pos < Shown ? 1.0 / Math.Log2(pos + 2) : 0;
+                if (drawable > 0 && pos == Shown - 1)
+                {
+                    weight = last * (1 - slot);
+                }
+                else if (drawable > 0 && pos >= Shown && underObserved(j))
+                {
+                    weight = last * slot / drawable;
+                }
+
                 if (isNew(j))
                 {
                     _new[bin] += weight;

@@ -25,6 +25,9 @@ public sealed record Exploration(double Share = 0, int UnderObservedRatings = Ex
     /// <summary>Default threshold of ratings below which a therapist is under-observed.</summary>
     public const int DefaultUnderObservedRatings = 10;
 
+    /// <summary>The share ε the service explores with unless configured otherwise: one match in twenty.</summary>
+    public const double DefaultShare = 0.05;
+
     /// <summary>No exploration: the ranking is exactly the deterministic one.</summary>
     public static Exploration Off { get; } = new();
 

@@ -219,6 +219,18 @@ public sealed class EvaluationTests
         Assert.That(inOneWeek.Select(m => m.AssignedClients), Is.All.InRange(1, accepting));
         Assert.That(inTwoWeeks.Select(m => m.AssignedClients), Is.All.InRange(1, 2 * accepting));
         Assert.That(inTwoWeeks.Sum(m => m.AssignedClients), Is.GreaterThan(inOneWeek.Sum(m => m.AssignedClients)));
+
+        // One place a week: each therapist's load is 0 or 1 in one week, 0, ½ or 1 over two, and the
+        // percentiles are ordered.
+        foreach (var (metrics, weeks) in new[] { (inOneWeek, 1), (inTwoWeeks, 2) })
+        {
+            foreach (var m in metrics)
+            {
+                var load = m.TherapistLoad!;
+                Assert.That(new[] { load.P10, load.P50, load.P90 }, Is.Ordered.And.All.InRange(0.0, 1.0), m.Policy);
+                Assert.That(new[] { load.P10, load.P50, load.P90 }.Select(x => x * weeks), Is.All.EqualTo(0.0).Or.EqualTo(1.0).Or.EqualTo(2.0), m.Policy);
+            }
+        }
     }
 
     [Test]
@@ -280,6 +292,31 @@ public sealed class EvaluationTests
         Assert.That(metrics[1].Assigned, Is.Not.EqualTo(metrics[0].Assigned), "prices steer some clients elsewhere");
         Assert.That(metrics[0].AssignedVsBaseline, Is.EqualTo(new Difference(0, 0, 0, metrics[0].AssignedClients)));
         Assert.That(metrics[1].DropoutVsBaseline!.Low, Is.LessThanOrEqualTo(metrics[1].DropoutVsBaseline!.High));
+    }
+
+    [Test]
+    public void The_exploration_slot_gives_new_therapists_exposure_and_changes_no_placement()
+    {
+        // A directory large enough that clients have more than ten eligible therapists (the slot draws
+        // from below the top ten). Established therapists have a long record (never drawn); every
+        // fifth is new (no record: drawable).
+        var world = Simulator.Run(new SimulationOptions { Therapists = 400, Clients = 300, Seed = 5, Weeks = 4 });
+        var clients = world.Clients.ToDictionary(c => c.ClientId);
+        var arrivals = world.Shortlists.GroupBy(s => s.ClientId).Select(g => (clients[g.Key], g.Min(s => s.CreatedAt))).OrderBy(a => a.Item2).ToList();
+        var tracks = world.Therapists.ToDictionary(t => t.Id, _ => new TrackRecord(50, 0.85, new Dictionary<Goal, (int, double)>()));
+        var newcomers = world.Therapists.Where((_, i) => i % 5 == 0).Select(t => t.Id).ToHashSet();
+        var learned = new EvaluatedPolicy("rule-based", RuleBased.Model) { Priced = true };
+        EvaluatedPolicy[] policies = [learned, learned with { Name = "slot 0.05", ExplorationSlot = 0.05 }, learned with { Name = "slot 0.5", ExplorationSlot = 0.5 }];
+
+        var metrics = Evaluation.AgainstTruth(arrivals, world.Therapists, tracks, world.Truth, policies, replay: new CapacityReplay { NewTherapists = newcomers });
+
+        TestContext.Out.WriteLine($"exposure ratio {metrics[0].NewTherapistExposure:F3}, slot 0.05 {metrics[1].NewTherapistExposure:F3}, slot 0.5 {metrics[2].NewTherapistExposure:F3}");
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics[1].NewTherapistExposure, Is.GreaterThan(metrics[0].NewTherapistExposure!.Value));
+            Assert.That(metrics[2].NewTherapistExposure, Is.GreaterThan(metrics[1].NewTherapistExposure!.Value), "a larger share gives more");
+            Assert.That(metrics.Select(m => (m.Assigned, m.AssignedDropout, m.Top1)).Distinct().Count(), Is.EqualTo(1), "the slot moves exposure only");
+        });
     }
 
     [Test]
