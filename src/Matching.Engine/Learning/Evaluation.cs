@@ -350,6 +350,7 @@ public static class Evaluation
         var isNew = known.Select(t => replay.NewTherapists.Contains(t.Id)).ToArray();
         var exposureUntil = ordered.Count == 0 ? DateTimeOffset.MinValue : Calendar.WeekStart(ordered[0].At) + TimeSpan.FromDays(7 * replay.ExposureWeeks);
         var exposure = policies.Select(_ => new ExposureBins()).ToArray();
+        var served = new Exploration(Exploration.DefaultShare); // who the served slot may draw
         var eligibleCache = new Dictionary<string, (int[] Eligible, float[] Features)>(StringComparer.Ordinal);
         (int[] Eligible, float[] Features) EligibleOf(ClientPreferences client)
         {
@@ -481,7 +482,7 @@ public static class Evaluation
                 if (replay.NewTherapists.Count > 0 && at < exposureUntil)
                 {
                     exposure[p].Add(open, scores, j => isNew[j], j => truth.Rankable(ci, tIndex[j]),
-                        policies[p].ExplorationSlot, j => replayTrack[j].Ratings < Exploration.DefaultUnderObservedRatings);
+                        policies[p].ExplorationSlot, j => served.IsUnderObserved(replayTrack[j]));
                 }
             }
         }

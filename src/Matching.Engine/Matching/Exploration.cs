@@ -37,10 +37,10 @@ public sealed record Exploration(double Share = 0, int UnderObservedRatings = Ex
     /// <summary>Whether the settings are in range (ε in [0, <see cref="MaxShare"/>], threshold at least 1).</summary>
     public bool IsValid => Share is >= 0 and <= MaxShare && UnderObservedRatings >= 1;
 
-    /// <summary>Whether a candidate is under-observed.</summary>
-    public bool IsUnderObserved(Candidate candidate)
+    /// <summary>Whether a therapist with this track record is under-observed.</summary>
+    public bool IsUnderObserved(TrackRecord track)
     {
-        ArgumentNullException.ThrowIfNull(candidate);
-        return candidate.Track.Ratings < UnderObservedRatings;
+        ArgumentNullException.ThrowIfNull(track);
+        return track.Ratings < UnderObservedRatings;
     }
 }

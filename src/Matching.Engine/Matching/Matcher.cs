@@ -201,7 +201,7 @@ public static class Matcher
     }
 
     private static bool IsExplorable(int row, Exploration exploration, TherapistDirectory directory, int[] slots, ReadOnlySpan<int> top) =>
-        directory.Entry(slots[row]).Candidate.Track.Ratings < exploration.UnderObservedRatings && !top.Contains(row);
+        exploration.IsUnderObserved(directory.Entry(slots[row]).Candidate.Track) && !top.Contains(row);
 
     /// <summary>
     /// Ranks by score minus capacity price, exactly: the survivors' scores are priced; a row the
